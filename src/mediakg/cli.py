@@ -1,0 +1,79 @@
+"""The ``mediakg`` command line: one sub-command per job, each implemented in its own module.
+
+Modules are imported lazily so that ``mediakg --help`` stays fast and one broken part does not take the
+others down.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from .errors import MediakgError
+
+# sub-command -> "module:function"; each function takes the parsed arguments and returns an exit code.
+COMMANDS: dict[str, str] = {
+    "build": "mediakg.build:cmd_build",
+    "validate": "mediakg.build:cmd_validate",
+    "verify-quotes": "mediakg.quotes:cmd_verify_quotes",
+    "query": "mediakg.queries:cmd_query",
+    "serve": "mediakg.service.server:cmd_serve",
+    "export": "mediakg.export:cmd_export",
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mediakg",
+        description="Build, check, query and serve the mediakg knowledge graph.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("build", help="parse, merge and validate ontology + data, write build/")
+    p.add_argument("--out", help="build directory (default: build/ in the project)")
+    p.add_argument("--quiet", action="store_true", help="print only problems and the summary")
+
+    p = sub.add_parser("validate", help="check RDF file(s) against the shapes together with the data")
+    p.add_argument("files", nargs="+", metavar="FILE")
+
+    p = sub.add_parser("verify-quotes", help="check that every evidence quote occurs in its source text")
+    p.add_argument("--sources", help="folder of source texts (default: ../shared/sources)")
+
+    p = sub.add_parser("query", help="run a named question (queries/NAME.rq) or a .rq file against the build")
+    p.add_argument("name", metavar="NAME|FILE")
+    p.add_argument("--param", action="append", default=[], metavar="K=V", help="question parameter")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+    p = sub.add_parser("serve", help="serve the SPARQL endpoint, the question API and the entity pages")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--data", metavar="FILE", help="serve this RDF dataset file (TriG, N-Quads, Turtle)")
+    p.add_argument("--timeout", type=float, default=None, help="query time limit in seconds (default 10)")
+    p.add_argument("--workers", type=int, default=None, help="query worker processes (default 2)")
+    p.add_argument("--base-iri", default=None, help="public base of entity IRIs (default https://w3id.org/mediakg/id/)")
+
+    p = sub.add_parser("export", help="write the dumps (Turtle, N-Triples, JSON-LD, TriG, N-Quads, CSV)")
+    p.add_argument("--format", action="append", choices=["ttl", "nt", "jsonld", "trig", "nquads", "csv"])
+    p.add_argument("--out", help="output directory (default: build/export)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``mediakg`` console command."""
+    args = _parser().parse_args(argv)
+    module_name, func_name = COMMANDS[args.command].split(":")
+    try:
+        func = getattr(importlib.import_module(module_name), func_name)
+        return int(func(args) or 0)
+    except MediakgError as exc:
+        print(f"mediakg {args.command}: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"mediakg {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
