@@ -1,0 +1,152 @@
+"""Bind query variables for a store that has no bind-parameter protocol, by injecting a ``VALUES`` clause.
+
+The SPARQL 1.1 protocol has no way to send variable bindings next to a query (the embedded pyoxigraph store
+takes ``substitutions``; a remote server does not). Pasting user text into the query string would let a value
+like ``x" } ; DROP ALL #`` rewrite the query, so instead every value is turned into an RDF term first
+(IRIs are validated, literals escaped by pyoxigraph's N-Triples writer), the terms are written as one
+``VALUES (?a ?b) { (t1 t2) }`` row, and that row is read back with a SPARQL parser to prove it denotes exactly
+the intended terms before it is sent anywhere.
+
+The row goes at the start of the outermost ``WHERE`` group, so it is joined before any aggregation,
+``OPTIONAL`` or ``FILTER`` of that group sees the variable - the same answers as a substitution for the
+queries the project uses. (A trailing ``VALUES`` after the query would be joined after ``GROUP BY`` and
+would not restrict aggregates.) Differences from a true substitution: a variable that is re-bound with
+``BIND(... AS ?x)`` in the outer group clashes with the row, and a sub-query that uses the variable without
+projecting it is not restricted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import pyoxigraph as ox
+
+from .base import QueryRejected
+
+_VARNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+_TOKEN = re.compile(
+    r"""
+     (?P<comment>\#[^\n]*)
+    |(?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
+        |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
+    |(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    |(?P<var>[?$][A-Za-z0-9_]+)
+    |(?P<word>[A-Za-z_][A-Za-z0-9_]*)
+    |(?P<open>\{)|(?P<close>\})|(?P<lparen>\()|(?P<rparen>\))
+    |(?P<ws>\s+)
+    |(?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+_FORMS = {"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"}
+
+
+def to_term(value: Any) -> ox.NamedNode | ox.Literal:
+    """An RDF term for a bound value: pyoxigraph or rdflib IRIs/literals as they are, ``str`` as a plain
+    ``xsd:string`` literal, ``bool``/``int``/``float`` as typed literals. Blank nodes cannot be bound."""
+    if isinstance(value, ox.NamedNode | ox.Literal):
+        return value
+    try:
+        from rdflib.term import Literal as RLiteral
+        from rdflib.term import URIRef
+    except ImportError:  # pragma: no cover - rdflib is a dependency
+        RLiteral = URIRef = ()  # type: ignore[assignment]
+    if isinstance(value, URIRef):
+        return ox.NamedNode(str(value))
+    if isinstance(value, RLiteral):
+        if value.language:
+            return ox.Literal(str(value), language=value.language)
+        return ox.Literal(str(value), datatype=ox.NamedNode(str(value.datatype)) if value.datatype else None)
+    if isinstance(value, bool | int | float | str):
+        return ox.Literal(value)
+    raise TypeError(f"cannot bind a {type(value).__name__} in a query: give an IRI or a literal")
+
+
+def _tokens(sparql: str) -> list[tuple[str, str, int, int]]:
+    return [(m.lastgroup or "", m.group(), m.start(), m.end()) for m in _TOKEN.finditer(sparql)]
+
+
+def _where_brace(tokens: list[tuple[str, str, int, int]]) -> int | None:
+    """Index (in ``tokens``) of the ``{`` opening the outermost WHERE group, or None."""
+    significant = [i for i, t in enumerate(tokens) if t[0] not in ("ws", "comment")]
+    pos = 0
+    # Skip the prologue (PREFIX/BASE) up to the query form keyword.
+    while pos < len(significant) and not (
+        tokens[significant[pos]][0] == "word" and tokens[significant[pos]][1].upper() in _FORMS
+    ):
+        pos += 1
+    if pos == len(significant):
+        return None
+    form = tokens[significant[pos]][1].upper()
+    pos += 1
+    if form == "CONSTRUCT" and pos < len(significant) and tokens[significant[pos]][0] == "open":
+        pos = significant.index(_matching(tokens, significant[pos])) + 1  # skip the template
+    parens = 0
+    for i in significant[pos:]:
+        kind = tokens[i][0]
+        if kind == "lparen":
+            parens += 1
+        elif kind == "rparen":
+            parens -= 1
+        elif parens == 0 and kind == "open":
+            return i
+    return None
+
+
+def _matching(tokens: list[tuple[str, str, int, int]], open_index: int) -> int:
+    depth = 0
+    for i in range(open_index, len(tokens)):
+        if tokens[i][0] == "open":
+            depth += 1
+        elif tokens[i][0] == "close":
+            depth -= 1
+            if depth == 0:
+                return i
+    raise QueryRejected("unbalanced braces in the query")
+
+
+def values_row(bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
+    """``VALUES (?a ?b) { (t1 t2) }`` for the bindings, checked by parsing it back."""
+    names = list(bindings)
+    for name in names:
+        if not _VARNAME.fullmatch(name):
+            raise QueryRejected(f"invalid variable name to bind: {name!r}")
+    row = f"VALUES ({' '.join('?' + n for n in names)}) {{ ({' '.join(str(bindings[n]) for n in names)}) }}"
+    # Read the row back: it must yield exactly one solution holding exactly the intended terms.
+    try:
+        solutions = list(ox.Store().query(f"SELECT * WHERE {{ {row} }}"))
+    except SyntaxError as exc:
+        raise QueryRejected(f"cannot bind the values safely: {exc}") from exc
+    if len(solutions) != 1 or any(solutions[0][n] != bindings[n] for n in names):
+        raise QueryRejected("cannot bind the values safely: they do not read back unchanged")
+    return row
+
+
+def inject_values(sparql: str, substitutions: Mapping[str, Any]) -> str:
+    """The query with ``substitutions`` (variable name -> value) bound by a ``VALUES`` row at the start of
+    its outermost WHERE group. Variables that do not occur in the query are ignored, as a substitution
+    would ignore them."""
+    if not substitutions:
+        return sparql
+    tokens = _tokens(sparql)
+    used = {t[1][1:] for t in tokens if t[0] == "var"}
+    bindings = {
+        name.lstrip("?$"): to_term(v) for name, v in substitutions.items() if name.lstrip("?$") in used
+    }
+    if not bindings:
+        return sparql
+    brace = _where_brace(tokens)
+    if brace is None:
+        raise QueryRejected("the query has no WHERE group to bind " + ", ".join("?" + n for n in bindings))
+    row = values_row(bindings)
+    start = tokens[brace][3]
+    after = next((t for t in tokens[brace + 1 :] if t[0] not in ("ws", "comment")), None)
+    if after is not None and after[0] == "word" and after[1].upper() == "SELECT":
+        # The group is a bare sub-query, which cannot share a group with VALUES: wrap it in its own group.
+        end = tokens[_matching(tokens, brace)][2]
+        return f"{sparql[:start]} {row} {{{sparql[start:end]}}} {sparql[end:]}"
+    return f"{sparql[:start]} {row} {sparql[start:]}"

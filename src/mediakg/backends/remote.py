@@ -1,0 +1,344 @@
+"""The remote backend: the mediakg dataset in any SPARQL 1.1 server (Oxigraph server, Virtuoso, Fuseki, ...).
+
+Queries go through SPARQLWrapper (SPARQL 1.1 Protocol, POST, content negotiation only). The dataset of a query
+is the set of *live* graphs that ``mediakg load`` recorded in its manifest graph: they are sent as
+``default-graph-uri`` (their union is the default graph, as in the embedded store) and ``named-graph-uri``
+(``GRAPH ?g`` ranges over them only), so staging graphs of a load in progress never show in answers.
+
+Time limits: the HTTP client always gets one (the limit plus a grace period). Virtuoso also takes a per-query
+``timeout`` parameter (ms). Oxigraph server has no per-query limit, only the server-wide ``--timeout-s``
+option (``.ci/oxigraph-server.sh`` sets it); when it fires Oxigraph has already sent ``200 OK`` and ends the
+body with an error text, which is why every answer is parsed before it is returned.
+
+Nothing about an outage is remembered: every call tries the server again, so the backend recovers by itself.
+"""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import pyoxigraph as ox
+from SPARQLWrapper import JSON as SW_JSON
+from SPARQLWrapper import POST, URLENCODED, SPARQLWrapper
+from SPARQLWrapper import TURTLE as SW_TURTLE
+from SPARQLWrapper.SPARQLExceptions import (
+    EndPointInternalError,
+    EndPointNotFound,
+    QueryBadFormed,
+    SPARQLWrapperException,
+    Unauthorized,
+    URITooLong,
+)
+
+from ..errors import MediakgError
+from ..namespaces import ID_BASE
+from .base import (
+    FORMATS,
+    Backend,
+    Health,
+    QueryKind,
+    QueryRejected,
+    QueryResult,
+    QueryTimeout,
+    StoreUnavailable,
+    choose_format,
+)
+from .bind import inject_values
+
+#: Graph in which ``mediakg load`` records the live graphs and the build it loaded.
+MANIFEST_GRAPH = ID_BASE + "graph/load-manifest"
+#: Marker in the IRIs of staging graphs (see mediakg.load).
+STAGING_MARKER = "mkg-staging-"
+DCT = "http://purl.org/dc/terms/"
+
+Flavor = Literal["auto", "oxigraph", "virtuoso", "generic"]
+
+#: Errors that mean "the server is not there / went away", as opposed to "the server said no".
+_NETWORK_ERRORS = (ConnectionError, http.client.HTTPException, socket.gaierror, EOFError)
+_GRACE_SECONDS = 2.0
+_DEFAULT_HTTP_TIMEOUT = 60.0
+
+
+def _cancelled_by_server(body: bytes) -> bool:
+    tail = body[-300:].lower()
+    return b"cancelled" in tail or b"timeout" in tail or b"timed out" in tail
+
+
+def check_answer(body: bytes, media_type: str, kind: QueryKind) -> None:
+    """Parse a serialised answer fully; raise if it is truncated or malformed (a server-side timeout or an
+    error after streaming began both arrive as ``200 OK``)."""
+    try:
+        if kind == "graph":
+            for _ in ox.parse(body, format=ox.RdfFormat.from_media_type(media_type)):
+                pass
+        elif media_type != "text/csv":  # pyoxigraph reads JSON, XML and TSV results, not CSV
+            answer = ox.parse_query_results(body, format=ox.QueryResultsFormat.from_media_type(media_type))
+            if isinstance(answer, ox.QuerySolutions):
+                for _ in answer:
+                    pass
+    except (SyntaxError, ValueError) as exc:
+        if _cancelled_by_server(body):
+            raise QueryTimeout("the store stopped the query at its time limit") from exc
+        raise QueryRejected(f"the store sent a malformed {media_type} answer: {exc}") from exc
+
+
+class RemoteBackend(Backend):
+    """Queries a SPARQL 1.1 query endpoint over HTTP."""
+
+    name = "remote"
+
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        flavor: Flavor = "auto",
+        http_timeout: float = _DEFAULT_HTTP_TIMEOUT,
+        graph_cache_seconds: float = 5.0,
+    ) -> None:
+        self.endpoint = endpoint
+        self.flavor: Flavor = flavor
+        self.http_timeout = http_timeout
+        self.graph_cache_seconds = graph_cache_seconds
+        self._live: tuple[float, list[str] | None] | None = None
+
+    # -- low level -----------------------------------------------------------------------------------------
+
+    def _send(
+        self,
+        sparql: str,
+        *,
+        accept: str | None = None,
+        params: Mapping[str, Sequence[str]] | None = None,
+        timeout: float | None = None,
+    ) -> tuple[bytes, str, QueryKind]:
+        """POST a query; return (body, media type, kind). Maps every failure onto the errors of base.py."""
+        sw = SPARQLWrapper(self.endpoint)
+        sw.setMethod(POST)
+        sw.setRequestMethod(URLENCODED)
+        sw.setOnlyConneg(True)
+        sw.setQuery(sparql)
+        query_type = (sw.queryType or "SELECT").upper()
+        kind: QueryKind = (
+            "graph"
+            if query_type in ("CONSTRUCT", "DESCRIBE")
+            else "boolean"
+            if query_type == "ASK"
+            else "solutions"
+        )
+        sw.setReturnFormat(SW_TURTLE if kind == "graph" else SW_JSON)
+        media = choose_format(kind, accept)
+        sw.addCustomHttpHeader("Accept", media)
+        for key, values in (params or {}).items():
+            for value in values:
+                sw.addParameter(key, value)
+        if timeout is not None and self.flavor == "virtuoso":
+            sw.addParameter("timeout", str(int(timeout * 1000)))
+        sw.setTimeout(int((timeout or self.http_timeout) + _GRACE_SECONDS))
+        where = f"the SPARQL endpoint {self.endpoint}"
+        try:
+            response = sw.query().response
+            body = response.read()
+            headers = response.info()
+        except QueryBadFormed as exc:
+            raise QueryRejected(f"{where} rejected the query: {_detail(exc)}") from exc
+        except EndPointNotFound as exc:
+            raise StoreUnavailable(f"{where} answers 404 Not Found: is the URL right?") from exc
+        except Unauthorized as exc:
+            raise MediakgError(f"{where} refuses access (401 Unauthorized)") from exc
+        except URITooLong as exc:
+            raise QueryRejected(f"{where}: request too long (414)") from exc
+        except EndPointInternalError as exc:
+            detail = _detail(exc)
+            if "timeout" in detail.lower() or "cancel" in detail.lower():
+                raise QueryTimeout(f"{where} stopped the query at its time limit: {detail}") from exc
+            raise QueryRejected(f"{where} failed on the query (500): {detail}") from exc
+        except urllib.error.HTTPError as exc:
+            if exc.code in (502, 503, 504):
+                raise StoreUnavailable(f"{where} is unavailable (HTTP {exc.code})") from exc
+            raise QueryRejected(f"{where} answered HTTP {exc.code}: {_read(exc)}") from exc
+        except urllib.error.URLError as exc:
+            if isinstance(exc.reason, TimeoutError):
+                raise QueryTimeout(
+                    f"{where} gave no answer within {timeout or self.http_timeout:g} s"
+                ) from exc
+            raise StoreUnavailable(f"{where} is unavailable: {exc.reason}") from exc
+        except TimeoutError as exc:
+            raise QueryTimeout(f"{where} gave no answer within {timeout or self.http_timeout:g} s") from exc
+        except (*_NETWORK_ERRORS, OSError) as exc:
+            raise StoreUnavailable(f"{where} is unavailable: {exc.__class__.__name__}: {exc}") from exc
+        except SPARQLWrapperException as exc:
+            raise QueryRejected(f"{where}: {exc}") from exc
+        self._learn_flavor(headers.get("Server", ""))
+        if headers.get("X-SQL-State", "") == "S1TAT":  # Virtuoso "anytime" answer: partial, cut at the limit
+            raise QueryTimeout(f"{where} stopped the query at its time limit (partial answer discarded)")
+        got = (headers.get("Content-Type") or media).split(";")[0].strip().lower()
+        if got in FORMATS[kind]:
+            media = got
+        check_answer(body, media, kind)
+        return body, media, kind
+
+    def _learn_flavor(self, server_header: str) -> None:
+        if self.flavor == "auto":
+            lowered = server_header.lower()
+            self.flavor = (
+                "oxigraph" if "oxigraph" in lowered else "virtuoso" if "virtuoso" in lowered else "auto"
+            )
+
+    def select(
+        self, sparql: str, *, params: Mapping[str, Sequence[str]] | None = None
+    ) -> list[dict[str, Any]]:
+        """Run a SELECT without a dataset restriction; rows as {variable: pyoxigraph term}."""
+        body, media, _ = self._send(sparql, accept="application/sparql-results+json", params=params)
+        solutions = ox.parse_query_results(body, format=ox.QueryResultsFormat.from_media_type(media))
+        variables = [v.value for v in solutions.variables]
+        return [{v: row[v] for v in variables if row[v] is not None} for row in solutions]
+
+    # -- the live dataset ----------------------------------------------------------------------------------
+
+    def live_graphs(self, *, fresh: bool = False) -> list[str] | None:
+        """The graphs the last ``mediakg load`` made live (cached briefly), or None if no load happened."""
+        now = time.monotonic()
+        if not fresh and self._live and now - self._live[0] < self.graph_cache_seconds:
+            return self._live[1]
+        rows = self.select(
+            f"SELECT ?g WHERE {{ GRAPH <{MANIFEST_GRAPH}> {{ <{MANIFEST_GRAPH}> <{DCT}hasPart> ?g }} }}"
+        )
+        graphs = sorted(r["g"].value for r in rows) or None
+        self._live = (now, graphs)
+        return graphs
+
+    def _dataset_params(
+        self, default_graph_uris: Sequence[str], named_graph_uris: Sequence[str]
+    ) -> dict[str, list[str]]:
+        live = self.live_graphs()
+        params: dict[str, list[str]] = {}
+        if default_graph_uris:
+            params["default-graph-uri"] = list(default_graph_uris)
+        elif live:
+            params["default-graph-uri"] = live
+        elif self.flavor == "oxigraph":
+            params["union-default-graph"] = [
+                ""
+            ]  # no load manifest: at least make the default graph the union
+        if named_graph_uris:
+            params["named-graph-uri"] = list(named_graph_uris)
+        elif live:
+            params["named-graph-uri"] = live
+        return params
+
+    # -- Backend interface ---------------------------------------------------------------------------------
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        result_format: str | None = None,
+        substitutions: Mapping[str, Any] | None = None,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+        timeout: float | None = None,
+    ) -> QueryResult:
+        """Run ``sparql`` on the live dataset; ``substitutions`` are bound by a VALUES row (see bind.py)."""
+        if substitutions:
+            sparql = inject_values(sparql, substitutions)
+        params = self._dataset_params(default_graph_uris, named_graph_uris)
+        body, media, kind = self._send(sparql, accept=result_format, params=params, timeout=timeout)
+        return QueryResult(body=body, media_type=media, kind=kind)
+
+    def named_graphs(self) -> list[str]:
+        """The live graphs; without a load manifest, every named graph except staging ones."""
+        live = self.live_graphs(fresh=True)
+        if live:
+            return live
+        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
+        return sorted(
+            r["g"].value
+            for r in rows
+            if isinstance(r.get("g"), ox.NamedNode)
+            and STAGING_MARKER not in r["g"].value
+            and r["g"].value != MANIFEST_GRAPH
+        )
+
+    def triple_count(self) -> int:
+        """Number of quads in the live graphs."""
+        graphs = self.named_graphs()
+        if not graphs:
+            return 0
+        rows = self.select(
+            "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", params={"named-graph-uri": graphs}
+        )
+        return int(rows[0]["n"].value) if rows else 0
+
+    def health(self) -> Health:
+        """ASK the endpoint with a short time limit; ``ok`` is False (not an exception) when it is down."""
+        try:
+            self._send("ASK { }", timeout=5.0)
+        except MediakgError as exc:
+            return Health(False, self.name, str(exc))
+        return Health(True, self.name, f"SPARQL endpoint {self.endpoint} ({self.flavor})")
+
+
+def _read(exc: urllib.error.HTTPError) -> str:
+    try:
+        return exc.read().decode("utf-8", "replace")[:500]
+    except Exception:  # noqa: BLE001 - the message is a courtesy; the status code is already known
+        return ""
+
+
+def _detail(exc: SPARQLWrapperException) -> str:
+    text = str(exc)
+    # SPARQLWrapper prefixes its own explanation; keep the server's part.
+    return text.split("Response:\n", 1)[-1].strip().removeprefix("b'").removesuffix("'")[:500]
+
+
+class GraphStore:
+    """Writes to a SPARQL 1.1 server: Graph Store Protocol uploads and SPARQL Update requests (urllib)."""
+
+    def __init__(self, store_endpoint: str, update_endpoint: str, *, http_timeout: float = 600.0) -> None:
+        self.store_endpoint = store_endpoint
+        self.update_endpoint = update_endpoint
+        self.http_timeout = http_timeout
+
+    def _request(self, request: urllib.request.Request, what: str) -> None:
+        try:
+            with urllib.request.urlopen(request, timeout=self.http_timeout) as response:
+                response.read()
+        except urllib.error.HTTPError as exc:
+            if exc.code in (502, 503, 504):
+                raise StoreUnavailable(f"{what}: the store is unavailable (HTTP {exc.code})") from exc
+            raise MediakgError(f"{what}: HTTP {exc.code} {exc.reason}: {_read(exc)}") from exc
+        except urllib.error.URLError as exc:
+            raise StoreUnavailable(f"{what}: the store is unavailable: {exc.reason}") from exc
+        except (*_NETWORK_ERRORS, OSError) as exc:
+            raise StoreUnavailable(
+                f"{what}: the store is unavailable: {exc.__class__.__name__}: {exc}"
+            ) from exc
+
+    def put_graph(
+        self, graph: str, data: Any, *, size: int, content_type: str = "application/n-triples"
+    ) -> None:
+        """Replace ``graph`` with ``data`` (bytes or a binary file object of ``size`` bytes) via GSP PUT."""
+        sep = "&" if "?" in self.store_endpoint else "?"
+        url = f"{self.store_endpoint}{sep}{urllib.parse.urlencode({'graph': graph})}"
+        request = urllib.request.Request(
+            url, data=data, method="PUT", headers={"Content-Type": content_type, "Content-Length": str(size)}
+        )
+        self._request(request, f"uploading graph <{graph}> to {self.store_endpoint}")
+
+    def update(self, sparql_update: str, *, what: str = "SPARQL update") -> None:
+        """Send one SPARQL Update request (form-encoded POST)."""
+        body = urllib.parse.urlencode({"update": sparql_update}).encode("utf-8")
+        request = urllib.request.Request(
+            self.update_endpoint,
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        self._request(request, f"{what} at {self.update_endpoint}")
