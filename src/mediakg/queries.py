@@ -1,0 +1,588 @@
+"""Named analyst questions: ``queries/*.rq`` files with a grlc-style YAML header in ``#+`` comment lines.
+
+A question file starts with a header such as::
+
+    #+ title: Ministers who met OSCE bodies before a law
+    #+ description: ...
+    #+ tags: [officials, osce, laws]
+    #+ params:
+    #+   - name: law
+    #+     type: iri            # date | iri | string | integer
+    #+     default: https://w3id.org/mediakg/id/law/kz-law-on-mass-media
+    #+     example: https://w3id.org/mediakg/id/law/kz-law-on-mass-media
+    #+     description: The law whose signing date is the cut-off
+
+followed by a standard SPARQL 1.1 SELECT query that declares its own prefixes. Each parameter is the SPARQL
+variable of the same name (``?law``); values are bound to it as typed RDF terms (pyoxigraph substitutions,
+rdflib ``initBindings``, the service executor's N-Triples substitutions), never pasted into the query text.
+A parameter without a value and without a default stays unbound.
+
+This module parses and checks the files, types and binds parameter values, runs a question against a
+pyoxigraph store or an rdflib graph, and implements ``mediakg query``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import json
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import yaml
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Node
+from rdflib.util import from_n3
+
+from .errors import MediakgError, UsageError
+from .namespaces import PREFIXES
+from .paths import project_paths
+
+#: Parameter types a header may declare.
+PARAM_TYPES = ("date", "iri", "string", "integer")
+
+_HEADER_KEYS = {"title", "description", "tags", "params"}
+_PARAM_KEYS = {"name", "type", "default", "example", "description", "required"}
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_VAR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_INTEGER_RE = re.compile(r"^[+-]?\d+$")
+_PREFIXED_RE = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*):(.*)$")
+# Characters N-Triples forbids in an IRI reference (plus whitespace).
+_BAD_IRI_CHARS = re.compile(r'[\s<>"{}|^`\\]')
+
+
+class QuestionError(MediakgError):
+    """A question file that cannot be used (bad header, unknown name); the message names the file."""
+
+
+class ParamError(UsageError):
+    """A parameter value that is unknown, missing or of the wrong type; ``param`` names it."""
+
+    def __init__(self, param: str, message: str) -> None:
+        super().__init__(message)
+        self.param = param
+
+
+@dataclass(frozen=True)
+class Param:
+    """One declared parameter of a question (the SPARQL variable of the same name)."""
+
+    name: str
+    type: str
+    default: str | None = None
+    example: str | None = None
+    description: str = ""
+    required: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        """The parameter as listed by the API."""
+        return {
+            "name": self.name,
+            "type": self.type,
+            "default": self.default,
+            "example": self.example,
+            "description": self.description,
+            "required": self.required,
+        }
+
+
+@dataclass(frozen=True)
+class Question:
+    """A named analyst question: header metadata plus the SPARQL text (header included, it is comments)."""
+
+    name: str
+    title: str
+    description: str
+    tags: tuple[str, ...]
+    params: tuple[Param, ...]
+    sparql: str
+    path: Path
+    param_names: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "param_names", tuple(p.name for p in self.params))
+
+    def param(self, name: str) -> Param | None:
+        """The declared parameter called ``name``, or None."""
+        return next((p for p in self.params if p.name == name), None)
+
+    def as_json(self) -> dict[str, Any]:
+        """The question as listed by the API (without the URL, which the API adds)."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "tags": list(self.tags),
+            "params": [p.as_json() for p in self.params],
+        }
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Loading and checking question files
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _split_header(path: Path, text: str) -> tuple[str, int]:
+    """The YAML text of the ``#+`` lines at the top of ``text`` and the number of header lines."""
+    lines = text.splitlines()
+    yaml_lines: list[str] = []
+    for line in lines:
+        if not line.startswith("#+"):
+            break
+        body = line[2:]
+        yaml_lines.append(body[1:] if body.startswith(" ") else body)
+    if not yaml_lines:
+        raise QuestionError(f"{path}:1: no '#+' header at the top of the file")
+    return "\n".join(yaml_lines), len(yaml_lines)
+
+
+def _scalar(path: Path, where: str, value: Any) -> str | None:
+    """A header scalar as a string (YAML turns 2019-01-01 into a date and 2019 into an int)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise QuestionError(f"{path}: {where}: expected a text value, got {value!r}")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (str, int)):
+        return str(value)
+    raise QuestionError(f"{path}: {where}: expected a text value, got {type(value).__name__}")
+
+
+def _param_from_yaml(path: Path, index: int, raw: Any) -> Param:
+    where = f"params[{index}]"
+    if not isinstance(raw, dict):
+        raise QuestionError(f"{path}: {where}: each parameter must be a mapping with name and type")
+    unknown = set(raw) - _PARAM_KEYS
+    if unknown:
+        raise QuestionError(
+            f"{path}: {where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}"
+            f" (allowed: {', '.join(sorted(_PARAM_KEYS))})"
+        )
+    name = raw.get("name")
+    if not isinstance(name, str) or not _VAR_RE.match(name):
+        raise QuestionError(f"{path}: {where}: 'name' must be a SPARQL variable name, got {name!r}")
+    where = f"parameter {name!r}"
+    ptype = raw.get("type")
+    if ptype not in PARAM_TYPES:
+        raise QuestionError(f"{path}: {where}: 'type' must be one of {', '.join(PARAM_TYPES)}, got {ptype!r}")
+    required = raw.get("required", False)
+    if not isinstance(required, bool):
+        raise QuestionError(f"{path}: {where}: 'required' must be true or false, got {required!r}")
+    description = raw.get("description") or ""
+    if not isinstance(description, str):
+        raise QuestionError(f"{path}: {where}: 'description' must be text")
+    param = Param(
+        name=name,
+        type=ptype,
+        default=_scalar(path, f"{where} default", raw.get("default")),
+        example=_scalar(path, f"{where} example", raw.get("example")),
+        description=description.strip(),
+        required=required,
+    )
+    if param.required and param.default is not None:
+        raise QuestionError(f"{path}: {where}: a required parameter cannot have a default")
+    for key in ("default", "example"):
+        value = getattr(param, key)
+        if value is not None:
+            try:
+                typed_term(param, value)
+            except ParamError as exc:
+                raise QuestionError(f"{path}: {where}: {key}: {exc}") from None
+    return param
+
+
+def parse_question(path: Path, text: str | None = None) -> Question:
+    """Parse and check one question file; raise QuestionError naming the file and the problem."""
+    path = Path(path)
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise QuestionError(f"{path}: cannot read question file: {exc}") from None
+    header_text, header_lines = _split_header(path, text)
+    try:
+        header = yaml.safe_load(header_text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise QuestionError(f"{path}{line}: header is not valid YAML: {problem}") from None
+    if not isinstance(header, dict):
+        raise QuestionError(f"{path}: header must be a YAML mapping (title:, description:, params: …)")
+    unknown = set(header) - _HEADER_KEYS
+    if unknown:
+        raise QuestionError(
+            f"{path}: unknown header key(s) {', '.join(sorted(map(str, unknown)))}"
+            f" (allowed: {', '.join(sorted(_HEADER_KEYS))})"
+        )
+    for key in ("title", "description"):
+        if not isinstance(header.get(key), str) or not header[key].strip():
+            raise QuestionError(f"{path}: header needs a non-empty '{key}'")
+    tags = header.get("tags") or []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise QuestionError(f"{path}: 'tags' must be a list of words, e.g. [officials, osce]")
+    raw_params = header.get("params") or []
+    if not isinstance(raw_params, list):
+        raise QuestionError(f"{path}: 'params' must be a list of parameters")
+    params = tuple(_param_from_yaml(path, i, p) for i, p in enumerate(raw_params))
+    names = [p.name for p in params]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise QuestionError(f"{path}: parameter(s) declared twice: {', '.join(duplicates)}")
+
+    body = "\n".join(text.splitlines()[header_lines:])
+    if not re.search(r"\bSELECT\b", body, re.IGNORECASE):
+        raise QuestionError(f"{path}: the query after the header must be a SPARQL SELECT query")
+    for p in params:
+        if not re.search(rf"[?$]{re.escape(p.name)}\b", body):
+            raise QuestionError(
+                f"{path}: parameter {p.name!r} is declared but ?{p.name} is not used in the query"
+            )
+    _check_syntax(path, text, params)
+
+    name = path.stem
+    if not _NAME_RE.match(name):
+        raise QuestionError(f"{path}: question file names must be lower-case words joined by '-'")
+    return Question(
+        name=name,
+        title=" ".join(header["title"].split()),
+        description=" ".join(header["description"].split()),
+        tags=tuple(tags),
+        params=params,
+        sparql=text,
+        path=path,
+    )
+
+
+def _check_syntax(path: Path, text: str, params: Sequence[Param]) -> None:
+    """Parse the query (with every parameter bound) on an empty store so syntax errors surface at load time."""
+    substitutions = {
+        ox.Variable(p.name): to_oxigraph(typed_term(p, p.example or p.default or _SAMPLE[p.type]).n3())
+        for p in params
+    }
+    try:
+        list(ox.Store().query(text, substitutions=substitutions))
+    except SyntaxError as exc:
+        raise QuestionError(f"{path}: SPARQL syntax error: {exc}") from None
+    except (OSError, ValueError, TypeError, RuntimeError) as exc:
+        # e.g. pyoxigraph refuses substitutions of variables the SELECT does not project (SEP-0007)
+        raise QuestionError(
+            f"{path}: the query cannot be evaluated with its parameters bound: {exc}"
+        ) from None
+
+
+_SAMPLE = {"date": "2000-01-01", "iri": "https://w3id.org/mediakg/id/x", "string": "x", "integer": "1"}
+
+
+def load_questions(queries_dir: Path | str | None = None) -> dict[str, Question]:
+    """All questions in ``queries_dir`` (default: the project's ``queries/``), by name, sorted by name."""
+    folder = Path(queries_dir) if queries_dir is not None else project_paths().queries
+    if not folder.is_dir():
+        raise QuestionError(f"{folder}: no such queries folder")
+    return {q.name: q for q in (parse_question(p) for p in sorted(folder.glob("*.rq")))}
+
+
+def find_question(name_or_file: str, queries_dir: Path | str | None = None) -> Question:
+    """The question named ``name_or_file`` in the queries folder, or the ``.rq`` file at that path."""
+    candidate = Path(name_or_file)
+    if candidate.suffix == ".rq" or candidate.is_file():
+        if not candidate.is_file():
+            raise QuestionError(f"{candidate}: no such question file")
+        return parse_question(candidate)
+    folder = Path(queries_dir) if queries_dir is not None else project_paths().queries
+    path = folder / f"{name_or_file}.rq"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in folder.glob("*.rq"))) or "none"
+        raise QuestionError(f"unknown question {name_or_file!r} (no {path}); known questions: {known}")
+    return parse_question(path)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Parameter typing and binding
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _typed_date(param: Param, raw: str) -> Literal:
+    m = _DATE_RE.match(raw)
+    if not m:
+        raise ParamError(
+            param.name, f"parameter {param.name!r}: {raw!r} is not a date (YYYY-MM-DD, YYYY-MM or YYYY)"
+        )
+    year, month, day = m.groups()
+    try:
+        if day is not None:
+            dt.date(int(year), int(month), int(day))
+            return Literal(raw, datatype=XSD.date)
+        if month is not None:
+            dt.date(int(year), int(month), 1)
+            return Literal(raw, datatype=XSD.gYearMonth)
+    except ValueError as exc:
+        raise ParamError(
+            param.name, f"parameter {param.name!r}: {raw!r} is not a valid date ({exc})"
+        ) from None
+    return Literal(raw, datatype=XSD.gYear)
+
+
+def _typed_iri(param: Param, raw: str) -> URIRef:
+    value = raw.strip()
+    if value.startswith("<") and value.endswith(">"):
+        value = value[1:-1]
+    m = _PREFIXED_RE.match(value)
+    if m and m.group(1) in PREFIXES and not value.startswith(("http:", "https:")):
+        value = PREFIXES[m.group(1)] + m.group(2)
+    if not re.match(r"^https?://[^/\s]+", value) or _BAD_IRI_CHARS.search(value):
+        raise ParamError(
+            param.name,
+            f"parameter {param.name!r}: {raw!r} is not an absolute http(s) IRI or a prefixed name such as"
+            " id:law/kz-law-on-mass-media",
+        )
+    return URIRef(value)
+
+
+def typed_term(param: Param, raw: str) -> Node:
+    """The RDF term (rdflib) for a raw text value of ``param``; raise ParamError if it has the wrong type."""
+    if not isinstance(raw, str):
+        raw = str(raw)
+    if param.type == "date":
+        return _typed_date(param, raw.strip())
+    if param.type == "iri":
+        return _typed_iri(param, raw)
+    if param.type == "integer":
+        if not _INTEGER_RE.match(raw.strip()):
+            raise ParamError(param.name, f"parameter {param.name!r}: {raw!r} is not an integer")
+        return Literal(str(int(raw.strip())), datatype=XSD.integer)
+    return Literal(raw)
+
+
+def bind_params(question: Question, raw: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Typed values of the question's parameters as N-Triples terms, defaults filled in.
+
+    Unknown names, missing required parameters and values of the wrong type raise ParamError. Parameters
+    without a value and without a default are left out (the variable stays unbound).
+    """
+    raw = dict(raw or {})
+    unknown = sorted(set(raw) - set(question.param_names))
+    if unknown:
+        allowed = ", ".join(question.param_names) or "none"
+        raise ParamError(
+            unknown[0],
+            f"question {question.name!r} has no parameter(s) {', '.join(map(repr, unknown))} (parameters: {allowed})",
+        )
+    bound: dict[str, str] = {}
+    for p in question.params:
+        value = raw.get(p.name)
+        if value is None or (isinstance(value, str) and value == ""):
+            if p.required:
+                raise ParamError(p.name, f"question {question.name!r} needs parameter {p.name!r} ({p.type})")
+            value = p.default
+        if value is not None:
+            bound[p.name] = typed_term(p, value).n3()
+    return bound
+
+
+def to_rdflib(nt: str) -> Node:
+    """An rdflib term from its N-Triples text."""
+    return from_n3(nt)
+
+
+def to_oxigraph(nt: str) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """A pyoxigraph term from its N-Triples text."""
+    return rdflib_to_oxigraph(from_n3(nt))
+
+
+def rdflib_to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """Convert an rdflib IRI, blank node or literal to pyoxigraph."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"cannot convert {term!r} to a pyoxigraph term")
+
+
+def oxigraph_to_rdflib(term: Any) -> Node | None:
+    """Convert a pyoxigraph term (or None) to rdflib; xsd:string literals become plain literals."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        if datatype == str(XSD.string):
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(datatype))
+    raise TypeError(f"cannot convert {term!r} to an rdflib term")
+
+
+def _plain(term: Node | None) -> Node | None:
+    """rdflib term with xsd:string literals made plain, so both engines' answers compare equal."""
+    if isinstance(term, Literal) and term.datatype == XSD.string:
+        return Literal(str(term))
+    return term
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Running questions
+# ----------------------------------------------------------------------------------------------------------
+
+Rows = list[tuple[Node | None, ...]]
+
+
+def run_question(
+    store: Any, question: Question, params: Mapping[str, str] | None = None
+) -> tuple[list[str], Rows]:
+    """Answer ``question`` on ``store`` (a pyoxigraph Store or an rdflib Graph/Dataset).
+
+    ``params`` are raw text values (typed and checked with :func:`bind_params`). The default graph is the union
+    of all graphs. Returns the column names and the rows as rdflib terms (None where a column is unbound).
+    """
+    bound = bind_params(question, params)
+    if isinstance(store, ox.Store):
+        solutions = store.query(
+            question.sparql,
+            substitutions={ox.Variable(k): to_oxigraph(v) for k, v in bound.items()},
+            use_default_graph_as_union=True,
+        )
+        columns = [v.value for v in solutions.variables]
+        rows = [tuple(oxigraph_to_rdflib(s[c]) for c in columns) for s in solutions]
+        return columns, rows
+    result = store.query(question.sparql, initBindings={k: to_rdflib(v) for k, v in bound.items()})
+    columns = [str(v) for v in result.vars]
+    return columns, [tuple(_plain(row[c]) for c in columns) for row in result]
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Output
+# ----------------------------------------------------------------------------------------------------------
+
+
+def cell_json(term: Node | None, label: str | None = None) -> dict[str, Any] | None:
+    """One result cell as ``{"value", "type", "datatype", "lang", "label"}`` (the API's row format)."""
+    if term is None:
+        return None
+    if isinstance(term, URIRef):
+        cell: dict[str, Any] = {"value": str(term), "type": "iri"}
+        if label is not None:
+            cell["label"] = label
+        return cell
+    if isinstance(term, BNode):
+        return {"value": str(term), "type": "bnode"}
+    cell = {"value": str(term), "type": "literal"}
+    if term.language:
+        cell["lang"] = term.language
+    cell["datatype"] = str(term.datatype) if term.datatype else str(XSD.string)
+    return cell
+
+
+def rows_json(columns: Sequence[str], rows: Rows) -> list[dict[str, Any]]:
+    """Rows as dicts of cells; an IRI in column ``x`` gets the label found in column ``xLabel``."""
+    out = []
+    for row in rows:
+        values = dict(zip(columns, row, strict=True))
+        record = {}
+        for col, term in values.items():
+            label = values.get(f"{col}Label")
+            record[col] = cell_json(term, str(label) if isinstance(label, Literal) else None)
+        out.append(record)
+    return out
+
+
+def _short(term: Node | None) -> str:
+    """Compact display of a term: prefixed name for IRIs, plain text for literals."""
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        iri = str(term)
+        for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
+            if iri.startswith(ns):
+                return f"{prefix}:{iri[len(ns) :]}"
+        return iri
+    return str(term)
+
+
+def format_table(columns: Sequence[str], rows: Rows) -> str:
+    """A plain-text table with prefixed IRIs, one line per row."""
+    cells = [[_short(t).replace("\n", " ") for t in row] for row in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(lines) + "\n"
+
+
+def format_csv(columns: Sequence[str], rows: Rows) -> str:
+    """CSV with a header line and full IRIs / literal values (as the SPARQL CSV results format)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(columns)
+    writer.writerows([["" if t is None else str(t) for t in row] for row in rows])
+    return buf.getvalue()
+
+
+def format_json(question: Question, params: Mapping[str, str], columns: Sequence[str], rows: Rows) -> str:
+    """JSON in the API's answer format: question, params, columns and rows of typed cells."""
+    doc = {
+        "question": question.name,
+        "params": dict(params),
+        "columns": list(columns),
+        "rows": rows_json(columns, rows),
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The command
+# ----------------------------------------------------------------------------------------------------------
+
+
+def parse_param_args(items: Sequence[str]) -> dict[str, str]:
+    """``["k=v", …]`` from ``--param`` options as a dict; raise UsageError on a missing '='."""
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--param {item!r}: expected NAME=VALUE")
+        out[key.strip()] = value
+    return out
+
+
+def _open_build_store() -> Any:
+    """The build's pyoxigraph store (built first if needed), via the build and store modules."""
+    from . import build, store
+
+    return store.open_store(build.ensure_build())
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    """``mediakg query NAME|FILE [--param k=v] [--format table|csv|json]``."""
+    question = find_question(args.name)
+    raw = parse_param_args(args.param)
+    bound = bind_params(question, raw)  # check before opening (or building) the store
+    columns, rows = run_question(_open_build_store(), question, raw)
+    if args.format == "csv":
+        sys.stdout.write(format_csv(columns, rows))
+    elif args.format == "json":
+        sys.stdout.write(format_json(question, bound, columns, rows))
+    else:
+        sys.stdout.write(format_table(columns, rows))
+    return 0
