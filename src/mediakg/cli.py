@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "query": "mediakg.queries:cmd_query",
     "serve": "mediakg.service.server:cmd_serve",
     "export": "mediakg.export:cmd_export",
+    "load": "mediakg.load:cmd_load",
 }
 
 
@@ -53,10 +54,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=None, help="query time limit in seconds (default 10)")
     p.add_argument("--workers", type=int, default=None, help="query worker processes (default 2)")
     p.add_argument("--base-iri", default=None, help="public base of entity IRIs (default https://w3id.org/mediakg/id/)")
+    p.add_argument("--endpoint", metavar="URL", help="answer from this SPARQL 1.1 endpoint instead of build/")
 
     p = sub.add_parser("export", help="write the dumps (Turtle, N-Triples, JSON-LD, TriG, N-Quads, CSV)")
     p.add_argument("--format", action="append", choices=["ttl", "nt", "jsonld", "trig", "nquads", "csv"])
     p.add_argument("--out", help="output directory (default: build/export)")
+
+    p = sub.add_parser("load", help="push the build atomically to a remote SPARQL 1.1 store")
+    p.add_argument("--endpoint", required=True, metavar="URL", help="SPARQL endpoint (Oxigraph: .../query)")
+    p.add_argument("--store-endpoint", metavar="URL", help="Graph Store endpoint (default: .../store)")
+    p.add_argument("--update-endpoint", metavar="URL", help="SPARQL Update endpoint (default: .../update)")
+    p.add_argument("--file", metavar="FILE", help="load this dataset file instead of the build's dataset.nq")
+    p.add_argument("--quiet", action="store_true", help="print only the summary")
     return parser
 
 
