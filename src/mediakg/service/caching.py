@@ -1,0 +1,122 @@
+"""HTTP validators for answers computed from one build: ETag, Last-Modified and 304 Not Modified.
+
+Everything the service answers (pages, dumps, query results) is a function of the build and the request, so
+the build's fingerprint (hash of ``summary.json``) and its time are the validators. Use it in any route::
+
+    from mediakg.service.caching import build_validators, conditional_response, set_validators
+
+    etag, last_modified = build_validators(build_dir, variant="json")
+    not_modified = conditional_response(request, etag, last_modified)
+    if not_modified is not None:
+        return not_modified
+    response = ...
+    set_validators(response, etag, last_modified)
+
+``variant`` distinguishes representations of the same URL (format, query string), since an ETag names one
+representation. ETags are weak (``W/``): a gzip-encoded body is the same representation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+_FINGERPRINT_FILES = ("summary.json", "dataset.nq", "dataset.trig")
+# (path, mtime_ns, size) -> hex digest; rehash only when the file changes.
+_cache: dict[tuple[str, int, int], str] = {}
+
+
+def file_fingerprint(path: Path) -> tuple[str, datetime]:
+    """SHA-256 of ``path`` (cached while mtime and size stay the same) and its mtime (UTC, whole seconds)."""
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    digest = _cache.get(key)
+    if digest is None:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        _cache[key] = digest
+    return digest, datetime.fromtimestamp(int(stat.st_mtime), UTC)
+
+
+def build_fingerprint(location: Path) -> tuple[str, datetime]:
+    """Fingerprint of a build folder (its ``summary.json``, else its dataset file) or of a dataset file."""
+    if location.is_file():
+        return file_fingerprint(location)
+    for name in _FINGERPRINT_FILES:
+        if (location / name).is_file():
+            return file_fingerprint(location / name)
+    raise FileNotFoundError(f"no build in {location}")
+
+
+def make_etag(fingerprint: str, variant: str = "") -> str:
+    """A weak ETag for the representation ``variant`` of a resource computed from build ``fingerprint``."""
+    tag = fingerprint[:20]
+    if variant:
+        tag += "-" + hashlib.sha256(variant.encode("utf-8")).hexdigest()[:12]
+    return f'W/"{tag}"'
+
+
+def build_validators(location: Path, variant: str = "") -> tuple[str, datetime]:
+    """``(etag, last_modified)`` of an answer derived from the build at ``location`` (see module doc)."""
+    fingerprint, mtime = build_fingerprint(location)
+    return make_etag(fingerprint, variant), mtime
+
+
+def _opaque(tag: str) -> str:
+    tag = tag.strip()
+    return tag[2:] if tag.startswith("W/") else tag
+
+
+def etag_matches(if_none_match: str, etag: str) -> bool:
+    """Weak comparison of ``etag`` with an ``If-None-Match`` header value (RFC 9110 §13.1.2)."""
+    if if_none_match.strip() == "*":
+        return True
+    return any(_opaque(t) == _opaque(etag) for t in if_none_match.split(",") if t.strip())
+
+
+def http_date(moment: datetime) -> str:
+    """``moment`` as an IMF-fixdate (``Sun, 06 Nov 1994 08:49:37 GMT``)."""
+    return format_datetime(moment.astimezone(UTC).replace(microsecond=0), usegmt=True)
+
+
+def is_not_modified(request: Request, etag: str, last_modified: datetime) -> bool:
+    """True when the request's conditional headers say the client's copy is current (RFC 9110 §13.2.2)."""
+    if request.method not in ("GET", "HEAD"):
+        return False
+    inm = request.headers.get("if-none-match")
+    if inm is not None:  # If-None-Match takes precedence over If-Modified-Since
+        return etag_matches(inm, etag)
+    ims = request.headers.get("if-modified-since")
+    if ims:
+        try:
+            since = parsedate_to_datetime(ims)
+        except (TypeError, ValueError):
+            return False
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        return last_modified.replace(microsecond=0) <= since
+    return False
+
+
+def set_validators(response: Response, etag: str, last_modified: datetime) -> Response:
+    """Put ``ETag`` and ``Last-Modified`` on ``response`` and return it."""
+    response.headers["ETag"] = etag
+    response.headers["Last-Modified"] = http_date(last_modified)
+    return response
+
+
+def conditional_response(
+    request: Request, etag: str, last_modified: datetime, headers: dict[str, str] | None = None
+) -> Response | None:
+    """A ``304 Not Modified`` response if the client's copy is current, else None (then answer normally).
+
+    ``headers`` (e.g. ``Vary``, ``Link``, ``Cache-Control``) are repeated on the 304, as RFC 9110 asks.
+    """
+    if not is_not_modified(request, etag, last_modified):
+        return None
+    response = Response(status_code=304, headers=headers or {})
+    return set_validators(response, etag, last_modified)
