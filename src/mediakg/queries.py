@@ -53,6 +53,8 @@ _HEADER_KEYS = {"title", "description", "tags", "params"}
 _PARAM_KEYS = {"name", "type", "default", "example", "description", "required"}
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _VAR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: Lexical forms a date parameter accepts (day, month or year precision).
+DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _INTEGER_RE = re.compile(r"^[+-]?\d+$")
 _PREFIXED_RE = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*):(.*)$")
@@ -265,7 +267,7 @@ def parse_question(path: Path, text: str | None = None) -> Question:
 
 
 def _check_syntax(path: Path, text: str, params: Sequence[Param]) -> None:
-    """Parse the query (with every parameter bound) on an empty store so syntax errors surface at load time."""
+    """Parse the query (every parameter bound) on an empty store, so syntax errors surface at load time."""
     substitutions = {
         ox.Variable(p.name): to_oxigraph(typed_term(p, p.example or p.default or _SAMPLE[p.type]).n3())
         for p in params
@@ -376,7 +378,8 @@ def bind_params(question: Question, raw: Mapping[str, str] | None = None) -> dic
         allowed = ", ".join(question.param_names) or "none"
         raise ParamError(
             unknown[0],
-            f"question {question.name!r} has no parameter(s) {', '.join(map(repr, unknown))} (parameters: {allowed})",
+            f"question {question.name!r} has no parameter(s) {', '.join(map(repr, unknown))}"
+            f" (parameters: {allowed})",
         )
     bound: dict[str, str] = {}
     for p in question.params:
@@ -452,8 +455,8 @@ def run_question(
 ) -> tuple[list[str], Rows]:
     """Answer ``question`` on ``store`` (a pyoxigraph Store or an rdflib Graph/Dataset).
 
-    ``params`` are raw text values (typed and checked with :func:`bind_params`). The default graph is the union
-    of all graphs. Returns the column names and the rows as rdflib terms (None where a column is unbound).
+    ``params`` are raw text values (typed and checked with :func:`bind_params`). The default graph is the
+    union of all graphs. Returns the column names and the rows as rdflib terms (None where unbound).
     """
     bound = bind_params(question, params)
     if isinstance(store, ox.Store):

@@ -1,0 +1,344 @@
+"""The question API: one documented GET operation per ``queries/*.rq`` file, generated at app start.
+
+- ``GET /api`` lists the questions (name, title, description, tags, typed parameters, URL).
+- ``GET /api/{name}?param=value`` answers one question. The default answer is JSON: ``{"question", "params",
+  "columns", "rows": [{column: {"value", "type", "datatype", "label"}}]}``, where IRIs carry the label found
+  in the question's ``<column>Label`` column or, failing that, looked up in the store. ``Accept: text/csv``
+  or ``format=csv`` gives CSV, and any SPARQL results format (JSON, XML, TSV) is served by Accept or
+  ``format=`` (``sparql-json``, ``xml``, ``tsv``) as the store writes it.
+- Unknown parameters and values of the wrong type answer 422 with the reason; an unknown question 404.
+
+No route is written by hand per question: each operation is a function with an explicit signature of typed
+``Query`` parameters (defaults, examples, descriptions), so ``/openapi.json`` and ``/docs`` show every
+question and its parameters. Parameters are bound as RDF terms through the executor's substitutions
+(N-Triples text), never pasted into the query.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from ..namespaces import PREFIXES
+from ..paths import project_paths
+from ..queries import DATE_PATTERN, ParamError, Question, QuestionError, bind_params, load_questions
+from . import conneg
+
+JSON = "application/json"
+#: What a question can answer with, in order of preference (the first is the default).
+OFFERS: tuple[str, ...] = (JSON, conneg.SPARQL_JSON, conneg.CSV, conneg.SPARQL_XML, conneg.TSV)
+#: ``format=`` values.
+FORMATS: dict[str, str] = {
+    "json": JSON,
+    "csv": conneg.CSV,
+    "tsv": conneg.TSV,
+    "xml": conneg.SPARQL_XML,
+    "sparql-json": conneg.SPARQL_JSON,
+}
+#: Query-string names the API uses itself (a question parameter may not take them).
+RESERVED = frozenset({"format"})
+
+_XSD_STRING = PREFIXES["xsd"] + "string"
+# IRIs that may be written into the label lookup query as they are (they come from the store).
+_SAFE_IRI = re.compile(r'^[^\s<>"{}|^`\\]+$')
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Answers
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _unprocessable(param: str, message: str) -> JSONResponse:
+    """422 in FastAPI's own validation-error shape, so clients read one format."""
+    return JSONResponse(
+        status_code=422,
+        content={"detail": [{"loc": ["query", param], "msg": message, "type": "value_error"}]},
+    )
+
+
+def _error_response(exc: Exception) -> JSONResponse | None:
+    """A JSON error for a failure of the store that knows its HTTP status, else None."""
+    status = getattr(exc, "status", None)
+    if isinstance(status, int):
+        return JSONResponse(status_code=status, content={"detail": str(exc)})
+    return None
+
+
+def _cell(binding: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A SPARQL JSON binding as an API cell."""
+    if binding is None:
+        return None
+    kind = binding.get("type")
+    if kind == "uri":
+        return {"value": binding["value"], "type": "iri"}
+    if kind == "bnode":
+        return {"value": binding["value"], "type": "bnode"}
+    cell: dict[str, Any] = {"value": binding["value"], "type": "literal"}
+    if "xml:lang" in binding:
+        cell["lang"] = binding["xml:lang"]
+        cell["datatype"] = PREFIXES["rdf"] + "langString"
+    else:
+        cell["datatype"] = binding.get("datatype", _XSD_STRING)
+    return cell
+
+
+def rows_from_sparql_json(doc: Mapping[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
+    """Columns and API rows of a SPARQL JSON results document; IRIs get the label of their ``…Label``
+    column."""
+    columns = list(doc.get("head", {}).get("vars", []))
+    rows = []
+    for binding in doc.get("results", {}).get("bindings", []):
+        row = {col: _cell(binding.get(col)) for col in columns}
+        for col, cell in row.items():
+            label = binding.get(f"{col}Label")
+            if cell and cell["type"] == "iri" and label and label.get("type") == "literal":
+                cell["label"] = label["value"]
+        rows.append(row)
+    return columns, rows
+
+
+def label_query(iris: list[str]) -> str:
+    """SELECT of an English label (skos:prefLabel, else rdfs:label, else dct:title) for each IRI."""
+    values = " ".join(f"<{iri}>" for iri in iris)
+    return f"""PREFIX skos: <{PREFIXES["skos"]}>
+PREFIX rdfs: <{PREFIXES["rdfs"]}>
+PREFIX dct: <{PREFIXES["dct"]}>
+SELECT ?s (SAMPLE(?l) AS ?label) WHERE {{
+  VALUES ?s {{ {values} }}
+  OPTIONAL {{ ?s skos:prefLabel ?pref FILTER(LANGMATCHES(LANG(?pref), "en")) }}
+  OPTIONAL {{ ?s rdfs:label ?rdfs FILTER(LANG(?rdfs) = "" || LANGMATCHES(LANG(?rdfs), "en")) }}
+  OPTIONAL {{ ?s dct:title ?title }}
+  BIND(COALESCE(?pref, ?rdfs, ?title) AS ?l)
+  FILTER(BOUND(?l))
+}} GROUP BY ?s"""
+
+
+async def _fill_labels(request: Request, rows: list[dict[str, Any]]) -> None:
+    """Give IRIs that have no label column a label looked up in the store (one query for all of them)."""
+    missing = sorted(
+        {
+            cell["value"]
+            for row in rows
+            for cell in row.values()
+            if cell and cell["type"] == "iri" and "label" not in cell and _SAFE_IRI.match(cell["value"])
+        }
+    )
+    if not missing:
+        return
+    result = await request.app.state.executor.run(label_query(missing), result_format=conneg.SPARQL_JSON)
+    doc = json.loads(result.body)
+    labels = {b["s"]["value"]: b["label"]["value"] for b in doc["results"]["bindings"] if "label" in b}
+    for row in rows:
+        for cell in row.values():
+            if cell and cell["type"] == "iri" and "label" not in cell and cell["value"] in labels:
+                cell["label"] = labels[cell["value"]]
+
+
+def _choose(request: Request, fmt: str | None) -> str | None:
+    """The media type to answer with: ``format=`` wins, then Accept; None if nothing acceptable."""
+    if fmt:
+        return FORMATS.get(fmt.lower())
+    return conneg.negotiate(request.headers.get("accept"), OFFERS)
+
+
+async def answer(request: Request, question: Question, raw: Mapping[str, str], fmt: str | None) -> Response:
+    """Run ``question`` with the raw parameter values through the executor and serialise the answer."""
+    unknown = sorted(set(request.query_params) - set(question.param_names) - RESERVED)
+    if unknown:
+        allowed = ", ".join(question.param_names) or "none"
+        return _unprocessable(unknown[0], f"unknown parameter {unknown[0]!r} (parameters: {allowed}, format)")
+    try:
+        bound = bind_params(question, raw)
+    except ParamError as exc:
+        return _unprocessable(exc.param, str(exc))
+    media = _choose(request, fmt)
+    if media is None:
+        if fmt:
+            return _unprocessable("format", f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
+        return JSONResponse(status_code=406, content={"detail": f"can answer with {', '.join(OFFERS)}"})
+    executor = request.app.state.executor
+    try:
+        if media != JSON:
+            result = await executor.run(question.sparql, result_format=media, substitutions=bound)
+            return Response(content=result.body, media_type=result.media_type)
+        result = await executor.run(question.sparql, result_format=conneg.SPARQL_JSON, substitutions=bound)
+        columns, rows = rows_from_sparql_json(json.loads(result.body))
+        await _fill_labels(request, rows)
+    except Exception as exc:  # store failures carry their HTTP status; anything else is a server error
+        response = _error_response(exc)
+        if response is None:
+            raise
+        return response
+    params = {name: value for name, value in raw.items() if value is not None}
+    for p in question.params:
+        if p.name not in params and p.default is not None:
+            params[p.name] = p.default
+    return JSONResponse({"question": question.name, "params": params, "columns": columns, "rows": rows})
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Route generation
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _query_param(question: Question, index: int) -> inspect.Parameter:
+    """The FastAPI ``Query`` parameter (typed, documented) for one declared question parameter."""
+    p = question.params[index]
+    extra: dict[str, Any] = {"x-mediakg-type": p.type}
+    annotation: Any = str
+    constraints: dict[str, Any] = {}
+    default: Any = p.default
+    example: Any = p.example
+    if p.type == "integer":
+        annotation = int
+        default = int(p.default) if p.default is not None else None
+        example = int(p.example) if p.example is not None else None
+    elif p.type == "date":
+        constraints["pattern"] = DATE_PATTERN
+        extra["format"] = "date, year-month or year"
+    elif p.type == "iri":
+        extra["format"] = "iri"
+    description = p.description or p.name
+    description += {
+        "date": " Format: YYYY-MM-DD, YYYY-MM or YYYY.",
+        "iri": " An absolute IRI, or a prefixed name such as id:law/….",
+        "integer": "",
+        "string": "",
+    }[p.type]
+    query = Query(
+        ... if p.required else default,
+        alias=p.name,
+        description=description,
+        examples=[example] if example is not None else None,
+        json_schema_extra=extra,
+        **constraints,
+    )
+    if not p.required:
+        annotation = annotation | None
+    return inspect.Parameter(
+        f"p_{index}", inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=query
+    )
+
+
+def _endpoint(question: Question) -> Callable[..., Any]:
+    """A route function for ``question`` whose signature declares its parameters for FastAPI and OpenAPI."""
+
+    async def endpoint(request: Request, **values: Any) -> Response:
+        fmt = values.pop("fmt", None)
+        raw = {
+            p.name: str(values[f"p_{i}"])
+            for i, p in enumerate(question.params)
+            if values.get(f"p_{i}") is not None
+        }
+        return await answer(request, question, raw, fmt)
+
+    parameters = [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request)]
+    parameters += [_query_param(question, i) for i in range(len(question.params))]
+    parameters.append(
+        inspect.Parameter(
+            "fmt",
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=str | None,
+            default=Query(
+                None,
+                alias="format",
+                description=f"Answer format instead of the Accept header: {', '.join(FORMATS)}",
+                examples=["csv"],
+            ),
+        )
+    )
+    endpoint.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    endpoint.__name__ = "question_" + question.name.replace("-", "_")
+    return endpoint
+
+
+def _responses() -> dict[int | str, dict[str, Any]]:
+    row_example = {
+        "value": "https://w3id.org/mediakg/id/person/marat-tazhin",
+        "type": "iri",
+        "label": "Marat Tazhin",
+    }
+    return {
+        200: {
+            "description": "The answer: JSON rows with labels (default), CSV, or a SPARQL results format",
+            "content": {
+                JSON: {
+                    "example": {
+                        "question": "name",
+                        "params": {},
+                        "columns": ["person", "personLabel"],
+                        "rows": [{"person": row_example, "personLabel": None}],
+                    }
+                },
+                conneg.CSV: {},
+                conneg.SPARQL_JSON: {},
+                conneg.SPARQL_XML: {},
+                conneg.TSV: {},
+            },
+        },
+        406: {"description": "No acceptable answer format"},
+        422: {"description": "Unknown parameter or a value of the wrong type (the reason is in detail)"},
+        503: {"description": "The query ran past its time limit or the store is unavailable"},
+    }
+
+
+def make_router(queries_dir: Path | str | None = None) -> APIRouter:
+    """A router with ``GET /api`` and one documented operation per question of ``queries_dir``."""
+    questions = load_questions(queries_dir if queries_dir is not None else project_paths().queries)
+    for q in questions.values():
+        clash = RESERVED & set(q.param_names)
+        if clash:
+            raise QuestionError(
+                f"{q.path}: parameter name(s) reserved by the API: {', '.join(sorted(clash))}"
+            )
+    router = APIRouter()
+
+    async def list_questions(request: Request) -> JSONResponse:
+        base = str(request.base_url).rstrip("/")
+        return JSONResponse(
+            {"questions": [{**q.as_json(), "url": f"{base}/api/{q.name}"} for q in questions.values()]}
+        )
+
+    router.add_api_route(
+        "/api",
+        list_questions,
+        methods=["GET"],
+        tags=["questions"],
+        summary="List the named questions",
+        description="Every question with its title, description, tags, typed parameters and URL.",
+    )
+    for q in questions.values():
+        router.add_api_route(
+            f"/api/{q.name}",
+            _endpoint(q),
+            methods=["GET"],
+            tags=["questions"],
+            summary=q.title,
+            description=f"{q.description}\n\nTags: {', '.join(q.tags)}. Query file: `queries/{q.path.name}`.",
+            operation_id=f"question_{q.name.replace('-', '_')}",
+            responses=_responses(),
+            response_class=Response,
+        )
+
+    async def unknown_question(name: str) -> JSONResponse:
+        known = ", ".join(questions)
+        return JSONResponse(status_code=404, content={"detail": f"no question {name!r} (questions: {known})"})
+
+    router.add_api_route("/api/{name}", unknown_question, methods=["GET"], include_in_schema=False)
+    return router
+
+
+def __getattr__(name: str) -> Any:
+    """``router`` is built on first access (at app start), from the project's ``queries/``."""
+    if name == "router":
+        router = make_router()
+        globals()["router"] = router
+        return router
+    raise AttributeError(name)
