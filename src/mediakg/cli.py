@@ -49,11 +49,15 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="serve the SPARQL endpoint, the question API and the entity pages")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--data", metavar="FILE", help="serve this RDF dataset file (TriG, N-Quads, Turtle)")
+    p.add_argument("--port", type=int, default=8000, help="TCP port (0: any free port; the URL is printed)")
+    p.add_argument(
+        "--data", metavar="FILE", help="serve this RDF file (TriG, N-Quads, Turtle) or build directory"
+    )
     p.add_argument("--timeout", type=float, default=None, help="query time limit in seconds (default 10)")
     p.add_argument("--workers", type=int, default=None, help="query worker processes (default 2)")
-    p.add_argument("--base-iri", default=None, help="public base of entity IRIs (default https://w3id.org/mediakg/id/)")
+    p.add_argument(
+        "--base-iri", default=None, help="public base of entity IRIs (default https://w3id.org/mediakg/id/)"
+    )
     p.add_argument("--endpoint", metavar="URL", help="answer from this SPARQL 1.1 endpoint instead of build/")
 
     p = sub.add_parser("export", help="write the dumps (Turtle, N-Triples, JSON-LD, TriG, N-Quads, CSV)")

@@ -1,0 +1,45 @@
+"""Typed failures of a SPARQL query in the service; each knows the HTTP status it maps to.
+
+They extend the backend exceptions of :mod:`mediakg.backends.base`, so code that catches those (the CLI,
+the question API) also catches these.
+"""
+
+from __future__ import annotations
+
+from ..backends import base
+
+
+class QueryRejected(base.QueryRejected):
+    """The query is refused before it runs (unsafe, too large, unknown graph, unsupported format)."""
+
+    status = 400
+
+
+class UpdateRefused(QueryRejected):
+    """The request asks for a SPARQL update; the endpoint is read-only."""
+
+    status = 403
+
+
+class QuerySyntaxError(QueryRejected):
+    """The query does not parse; the message gives the parser's words and position."""
+
+    status = 400
+
+
+class QueryTimeout(base.QueryTimeout):
+    """The query passed its time limit; its worker process was killed and replaced."""
+
+    status = 503
+
+
+class WorkerCrashed(base.QueryRejected):
+    """The worker died while running the query (out of memory, stack overflow); it was replaced."""
+
+    status = 500
+
+
+class StoreUnavailable(base.StoreUnavailable):
+    """No worker can open the store, or all stayed busy past the time limit. Retry later."""
+
+    status = 503

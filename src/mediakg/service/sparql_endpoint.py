@@ -1,0 +1,262 @@
+"""``/sparql``: the SPARQL 1.1 Protocol query operation, read-only.
+
+GET ``?query=``, POST ``application/x-www-form-urlencoded`` (``query=``) and POST
+``application/sparql-query`` (the UTF-8 query as body); ``default-graph-uri`` / ``named-graph-uri``
+choose the dataset among the store's named graphs; ``format=`` overrides ``Accept``. GET without a query
+answers the SPARQL Service Description (or, for browsers, a small query form). Updates are refused (403).
+Errors are short plain-text bodies.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from urllib.parse import parse_qsl
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+
+from . import conneg
+from .errors import QueryRejected
+from .executor import QueryExecutor, StoreInfo
+
+router = APIRouter()
+
+ALLOW = "GET, POST, OPTIONS"
+FORM = "application/x-www-form-urlencoded"
+SPARQL_QUERY = "application/sparql-query"
+SPARQL_UPDATE = "application/sparql-update"
+#: Parameters of the update operation: any of them makes the request an update.
+UPDATE_PARAMS = ("update", "using-graph-uri", "using-named-graph-uri")
+
+
+class ProtocolError(Exception):
+    """A request the protocol does not allow; carries the HTTP status and a short message."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.headers = headers or {}
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> PlainTextResponse:
+    return PlainTextResponse(message.rstrip() + "\n", status_code=status, headers=headers)
+
+
+def _decode_pairs(data: bytes, where: str) -> list[tuple[str, str]]:
+    """``a=1&b=2`` (URL query string or form body) as pairs; 400 unless it is UTF-8 throughout."""
+    try:
+        return parse_qsl(data.decode("utf-8"), keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(400, f"the {where} is not valid UTF-8") from exc
+    except ValueError as exc:
+        raise ProtocolError(400, f"malformed {where}: {exc}") from exc
+
+
+async def _read_params(request: Request) -> tuple[list[tuple[str, str]], str | None]:
+    """All protocol parameters of the request and, for a ``application/sparql-query`` POST, its body."""
+    params = _decode_pairs(request.scope.get("query_string", b""), "URL query string")
+    if request.method != "POST":
+        return params, None
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == SPARQL_UPDATE:
+        raise ProtocolError(403, "SPARQL update is not allowed: this endpoint is read-only")
+    if content_type not in (FORM, SPARQL_QUERY):
+        shown = content_type or "none"
+        raise ProtocolError(
+            415, f"unsupported Content-Type {shown}: POST a query as {FORM} (query=...) or as {SPARQL_QUERY}"
+        )
+    body = await request.body()
+    if content_type == FORM:
+        return params + _decode_pairs(body, "form body"), None
+    try:
+        return params, body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(400, f"the query body is not valid UTF-8 (byte {exc.start})") from exc
+
+
+def _values(params: Iterable[tuple[str, str]], name: str) -> list[str]:
+    return [v for k, v in params if k == name]
+
+
+def _single(params: list[tuple[str, str]], name: str) -> str | None:
+    values = _values(params, name)
+    if len(values) > 1:
+        raise ProtocolError(400, f"the parameter {name} is given {len(values)} times; give it once")
+    return values[0] if values else None
+
+
+@router.api_route("/sparql", methods=["GET", "POST"])
+async def sparql(request: Request) -> Response:
+    """The query operation (and the service description when GET has no query)."""
+    executor: QueryExecutor = request.app.state.executor
+    try:
+        params, body_query = await _read_params(request)
+        queries = _values(params, "query") + ([body_query] if body_query is not None else [])
+        updates = [k for k, _ in params if k in UPDATE_PARAMS]
+        if queries and updates:
+            raise ProtocolError(400, "a request carries either a query or an update, not both")
+        if updates:
+            raise ProtocolError(403, "SPARQL update is not allowed: this endpoint is read-only")
+        if len(queries) > 1:
+            raise ProtocolError(400, f"{len(queries)} queries given; send exactly one query")
+        format_param = _single(params, "format")
+        if not queries:
+            if request.method == "POST":
+                raise ProtocolError(
+                    400, "missing query: POST query=... (form) or a application/sparql-query body"
+                )
+            return _service_description(request, executor.info, format_param)
+        return await _answer(request, executor, queries[0], params, format_param)
+    except ProtocolError as exc:
+        return _error(exc.status, str(exc), exc.headers)
+
+
+async def _answer(
+    request: Request,
+    executor: QueryExecutor,
+    query: str,
+    params: list[tuple[str, str]],
+    format_param: str | None,
+) -> Response:
+    try:
+        info = executor.check(query)
+    except QueryRejected as exc:
+        return _error(exc.status, str(exc))
+    available = conneg.GRAPH_TYPES if info.kind == "graph" else conneg.SOLUTION_TYPES
+    media_type = _negotiate(request, format_param, info.kind, available, f"{info.form} results")
+    try:
+        outcome = await executor.run(
+            query,
+            result_format=media_type,
+            default_graph_uris=_values(params, "default-graph-uri"),
+            named_graph_uris=_values(params, "named-graph-uri"),
+        )
+    except Exception as exc:
+        status = getattr(exc, "status", None)
+        if status is None:
+            raise
+        return _error(status, str(exc))
+    headers = {"Vary": "Accept"}
+    if outcome.rows is not None:
+        headers["X-Result-Rows"] = str(outcome.rows)
+    if outcome.truncation:
+        headers["X-Result-Truncated"] = outcome.truncation
+    return Response(outcome.body, media_type=outcome.media_type, headers=headers)
+
+
+def _negotiate(
+    request: Request, format_param: str | None, kind: str, available: tuple[str, ...], what: str
+) -> str:
+    accept = request.headers.get("accept")
+    try:
+        chosen = conneg.choose(accept, format_param, kind, available)
+    except conneg.UnknownFormat as exc:
+        raise ProtocolError(400, str(exc)) from exc
+    if chosen is None:
+        asked = f"format={format_param}" if format_param else f"Accept: {accept}"
+        raise ProtocolError(
+            406, f"cannot answer {asked}; {what} are available as: {', '.join(available)}", {"Vary": "Accept"}
+        )
+    return chosen
+
+
+@router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH", "OPTIONS"], include_in_schema=False)
+async def sparql_other(request: Request) -> Response:
+    """Methods the endpoint does not offer (CORS preflights are answered by the middleware before this)."""
+    if request.method == "OPTIONS":
+        return Response(status_code=204, headers={"Allow": ALLOW})
+    return _error(405, f"method {request.method} not allowed; use GET or POST", {"Allow": ALLOW})
+
+
+# --------------------------------------------------------------------------- service description
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+FORMATS = "http://www.w3.org/ns/formats/"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+VOID_TRIPLES = ox.NamedNode("http://rdfs.org/ns/void#triples")
+RESULT_FORMATS = (
+    "SPARQL_Results_JSON",
+    "SPARQL_Results_XML",
+    "SPARQL_Results_CSV",
+    "SPARQL_Results_TSV",
+    "Turtle",
+    "N-Triples",
+    "JSON-LD",
+    "RDF_XML",
+    "TriG",
+    "N-Quads",
+)
+
+
+def service_description(endpoint: str, info: StoreInfo | None) -> list[ox.Triple]:
+    """The SPARQL 1.1 Service Description of the endpoint at ``endpoint``, as triples."""
+
+    def sd(name: str) -> ox.NamedNode:
+        return ox.NamedNode(SD + name)
+
+    service, dataset, default = ox.BlankNode("service"), ox.BlankNode("dataset"), ox.BlankNode("default")
+    triples = [
+        ox.Triple(service, RDF_TYPE, sd("Service")),
+        ox.Triple(service, sd("endpoint"), ox.NamedNode(endpoint)),
+        ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Query")),
+        ox.Triple(service, sd("feature"), sd("UnionDefaultGraph")),
+        *(ox.Triple(service, sd("resultFormat"), ox.NamedNode(FORMATS + f)) for f in RESULT_FORMATS),
+        ox.Triple(service, sd("defaultDataset"), dataset),
+        ox.Triple(dataset, RDF_TYPE, sd("Dataset")),
+        ox.Triple(dataset, sd("defaultGraph"), default),
+        ox.Triple(default, RDF_TYPE, sd("Graph")),
+    ]
+    if info is not None:
+        triples.append(ox.Triple(default, VOID_TRIPLES, ox.Literal(str(info.triples), datatype=_XSD_INTEGER)))
+        for i, graph in enumerate(info.graphs):
+            node = ox.BlankNode(f"graph{i}")
+            triples += [
+                ox.Triple(dataset, sd("namedGraph"), node),
+                ox.Triple(node, RDF_TYPE, sd("NamedGraph")),
+                ox.Triple(node, sd("name"), ox.NamedNode(graph)),
+            ]
+    return triples
+
+
+_XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+_SD_PREFIXES = {"sd": SD, "formats": FORMATS, "void": "http://rdfs.org/ns/void#"}
+
+
+def _service_description(request: Request, info: StoreInfo | None, format_param: str | None) -> Response:
+    available = (*conneg.GRAPH_TYPES, conneg.HTML)
+    media_type = _negotiate(request, format_param, "graph", available, "the service description")
+    endpoint = str(request.url.replace(query=""))
+    headers = {"Vary": "Accept"}
+    if media_type == conneg.HTML:
+        return HTMLResponse(_editor_page(endpoint, info), headers=headers)
+    rdf_format = ox.RdfFormat.from_media_type(media_type)
+    body = ox.serialize(service_description(endpoint, info), format=rdf_format, prefixes=_SD_PREFIXES)
+    return Response(body, media_type=media_type, headers=headers)
+
+
+def _editor_page(endpoint: str, info: StoreInfo | None) -> str:
+    """A minimal query form for browsers (posts to this endpoint)."""
+    example = "SELECT ?s ?p ?o WHERE {\n  ?s ?p ?o\n}\nLIMIT 25"
+    graphs = "".join(f"<li><code>{html.escape(g)}</code></li>" for g in (info.graphs if info else ()))
+    size = f"{info.triples:,} triples in {len(info.graphs)} named graphs" if info else ""
+    options = "".join(
+        f'<option value="{n}">{n}</option>' for n in ("json", "xml", "csv", "tsv", "turtle", "jsonld")
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>mediakg SPARQL endpoint</title>
+<style>body{{font-family:sans-serif;max-width:60rem;margin:2rem auto}}
+textarea{{width:100%;font-family:monospace}}</style>
+</head><body>
+<h1>mediakg SPARQL endpoint</h1>
+<p>Read-only SPARQL 1.1 query endpoint at <code>{html.escape(endpoint)}</code>. {size}.
+The default graph is the union of all graphs. SERVICE, updates and FROM of outside IRIs are refused.</p>
+<form method="post" action="{html.escape(endpoint)}">
+<textarea name="query" rows="14">{html.escape(example)}</textarea>
+<p><label>Result format <select name="format">{options}</select></label>
+<button type="submit">Run query</button></p>
+</form>
+<h2>Named graphs</h2><ul>{graphs}</ul>
+</body></html>
+"""
