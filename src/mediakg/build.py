@@ -20,6 +20,7 @@ import re
 import shutil
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,8 +129,8 @@ def check(
         progress.problems(parse_problems)
         raise BuildFailed(f"{_verb(out)} failed: {len(parse_problems)} parse errors{_untouched(out)}", 2)
     ds = merged.dataset
-    graphs = sum(1 for g in ds.graphs() if len(g))
-    progress.step(f"merged {len(ds)} triples in {graphs} graphs")
+    sizes = [len(g) for g in ds.graphs() if len(g)]
+    progress.step(f"merged {sum(sizes)} triples in {len(sizes)} graphs")
 
     sources: Path | None = paths.sources
     if not sources.is_dir():
@@ -254,8 +255,10 @@ def bind_id_prefixes(ds: Dataset) -> None:
 def _write(checked: Checked, summary: dict, folder: Path) -> None:
     ds = checked.merged.dataset
     bind_id_prefixes(ds)
-    ds.serialize(folder / TRIG, format="trig")
-    ds.serialize(folder / NQUADS, format="nquads")
+    with warnings.catch_warnings():  # rdflib's own serialisers use its deprecated Dataset API
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ds.serialize(folder / TRIG, format="trig")
+        ds.serialize(folder / NQUADS, format="nquads")
     checked.outcome.report.serialize(folder / REPORT, format="turtle")
     loaded = _load_store(folder / NQUADS, folder / STORE)
     if loaded != summary["triples"]:
@@ -284,6 +287,11 @@ def build(paths: ProjectPaths | None = None, out: Path | None = None, quiet: boo
     """
     paths = paths or project_paths()
     out = Path(out) if out else paths.build
+    with _build_lock(out):
+        return _build(paths, out, quiet)
+
+
+def _build(paths: ProjectPaths, out: Path, quiet: bool) -> dict:
     progress = Progress(quiet=quiet)
     checked = check(paths, progress=progress, out=out)
     progress.step(f"writing {out}")
@@ -322,9 +330,10 @@ def is_stale(paths: ProjectPaths, out: Path | None = None) -> bool:
 
 @contextlib.contextmanager
 def _build_lock(out: Path) -> Iterator[None]:
-    """Serialise builds of one build directory between processes (e.g. several service workers)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out.parent / f".{out.name}.lock", "w") as handle:
+    """Serialise builds of one build directory between processes (e.g. several service workers); the lock
+    file lives in the temp dir so that it never clutters the project."""
+    key = hashlib.sha1(str(out.resolve()).encode()).hexdigest()[:16]
+    with open(Path(tempfile.gettempdir()) / f"mediakg-build-{key}.lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -343,7 +352,7 @@ def ensure_build(paths: ProjectPaths | None = None, out: Path | None = None, qui
         return out
     with _build_lock(out):
         if is_stale(paths, out):  # another process may have built it while we waited
-            build(paths, out, quiet=quiet)
+            _build(paths, out, quiet)
     return out
 
 
@@ -354,8 +363,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     """``mediakg build [--out DIR] [--quiet]``."""
     paths = project_paths()
     out = Path(args.out).resolve() if getattr(args, "out", None) else paths.build
-    with _build_lock(out):
-        build(paths, out, quiet=getattr(args, "quiet", False))
+    build(paths, out, quiet=getattr(args, "quiet", False))
     return 0
 
 

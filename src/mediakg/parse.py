@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import re
 import xml.sax
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -112,14 +111,16 @@ def _quiet_rdflib() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def _line_of_text(path: Path, needle: str) -> int | None:
-    """1-based number of the first line of ``path`` containing ``needle`` (N-Triples errors quote it)."""
-    needle = needle.strip()
-    if not needle:
-        return None
+def _first_bad_line(inp: InputFile) -> int | None:
+    """1-based number of the first line that does not parse on its own (N-Triples / N-Quads are line
+    based, but rdflib's errors do not say which line failed)."""
     with contextlib.suppress(OSError, UnicodeDecodeError):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if needle in line:
+        for number, line in enumerate(inp.path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            try:
+                Dataset().parse(data=line + "\n", format=inp.format)
+            except Exception:  # noqa: BLE001 - any failure locates the line
                 return number
     return None
 
@@ -137,9 +138,7 @@ def _problem_from(exc: Exception, inp: InputFile) -> Problem:
     elif isinstance(exc, json.JSONDecodeError | ValueError) and getattr(exc, "lineno", None):
         line = exc.lineno  # type: ignore[attr-defined]
     elif isinstance(exc, ParserError):
-        quoted = re.search(r"'([^'\n]*)'\s*$", message) or re.search(r"Invalid line:\s*(.*)$", message)
-        if quoted:
-            line = _line_of_text(inp.path, quoted.group(1))
+        line = _first_bad_line(inp) if inp.format in ("nt", "nquads") else None
         message = message.splitlines()[0]
     message = " ".join(message.split())
     return Problem(PARSE, f"syntax error: {message}", file=inp.display, line=line)

@@ -110,9 +110,13 @@ def load_shapes(shape_files: list[InputFile]) -> Shapes:
 
 
 def shacl_problems(merged: Merged, union: Graph, shapes: Graph) -> tuple[list[Problem], Graph]:
-    """Run pyshacl over the union graph; returns the problems and the validation report graph."""
+    """Run pyshacl over the union graph (the data graph may be modified: pass a copy); returns the
+    problems and the validation report graph."""
+    # The union is a throw-away copy: validate in place unless SHACL rules would add triples to it.
+    in_place = (None, SH.rule, None) not in shapes
     _conforms, report, _text = pyshacl.validate(
         union,
+        inplace=in_place,
         shacl_graph=shapes,
         ont_graph=None,
         inference="none",
@@ -183,11 +187,11 @@ def validate(merged: Merged, shapes: Graph, sources: Path | None) -> Outcome:
     from .quotes import check_quotes  # local: quotes imports this module's helpers
 
     union = merged.union()
-    problems, report = shacl_problems(merged, union, shapes)
-    problems += literal_problems(merged, union)
+    problems = literal_problems(merged, union)
     checked: dict[str, int] = {}
     if sources is not None:
         quote_check = check_quotes(union, sources, merged.locate)
         problems += quote_check.problems
-        checked = quote_check.checked
-    return Outcome(problems, report, checked, sources is not None)
+        checked = dict(quote_check.checked)
+    shacl, report = shacl_problems(merged, union, shapes)
+    return Outcome(shacl + problems, report, checked, sources is not None)
