@@ -15,7 +15,7 @@ import pyoxigraph as ox
 
 from ..errors import MediakgError
 from .base import Backend, Health, QueryKind, QueryRejected, QueryResult, choose_format
-from .bind import to_term
+from .bind import inject_values, to_term
 
 
 class EmbeddedBackend(Backend):
@@ -71,7 +71,14 @@ class EmbeddedBackend(Backend):
                 ox.Variable(k.lstrip("?$")): to_term(v) for k, v in substitutions.items()
             }
         try:
-            answer = self.store.query(sparql, **options)
+            try:
+                answer = self.store.query(sparql, **options)
+            except RuntimeError as exc:
+                # pyoxigraph substitutes only projected variables; bind the others as the remote backend does.
+                if "substitutions" not in options or "projection" not in str(exc):
+                    raise QueryRejected(f"cannot run the query: {exc}") from exc
+                del options["substitutions"]
+                answer = self.store.query(inject_values(sparql, substitutions or {}), **options)
             kind: QueryKind
             if isinstance(answer, ox.QueryBoolean):
                 kind = "boolean"
