@@ -62,6 +62,16 @@ _PREFIXED_RE = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*):(.*)$")
 _BAD_IRI_CHARS = re.compile(r'[\s<>"{}|^`\\]')
 
 
+class _HeaderLoader(yaml.SafeLoader):
+    """YAML loader that keeps dates as text (a parameter's default is checked against its own type)."""
+
+
+_HeaderLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 class QuestionError(MediakgError):
     """A question file that cannot be used (bad header, unknown name); the message names the file."""
 
@@ -213,7 +223,7 @@ def parse_question(path: Path, text: str | None = None) -> Question:
             raise QuestionError(f"{path}: cannot read question file: {exc}") from None
     header_text, header_lines = _split_header(path, text)
     try:
-        header = yaml.safe_load(header_text)
+        header = yaml.load(header_text, Loader=_HeaderLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
@@ -305,7 +315,7 @@ def find_question(name_or_file: str, queries_dir: Path | str | None = None) -> Q
     path = folder / f"{name_or_file}.rq"
     if not path.is_file():
         known = ", ".join(sorted(p.stem for p in folder.glob("*.rq"))) or "none"
-        raise QuestionError(f"unknown question {name_or_file!r} (no {path}); known questions: {known}")
+        raise UsageError(f"unknown question {name_or_file!r} (no {path}); known questions: {known}")
     return parse_question(path)
 
 
@@ -391,6 +401,17 @@ def bind_params(question: Question, raw: Mapping[str, str] | None = None) -> dic
         if value is not None:
             bound[p.name] = typed_term(p, value).n3()
     return bound
+
+
+def effective_params(question: Question, raw: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The raw values a question runs with: the given ones plus the defaults of the others (for display)."""
+    raw = raw or {}
+    out = {}
+    for p in question.params:
+        value = raw.get(p.name) or p.default
+        if value is not None:
+            out[p.name] = str(value)
+    return out
 
 
 def to_rdflib(nt: str) -> Node:
@@ -569,23 +590,24 @@ def parse_param_args(items: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def _open_build_store() -> Any:
-    """The build's pyoxigraph store (built first if needed), via the build and store modules."""
-    from . import build, store
+def _open_build_store() -> ox.Store:
+    """The build's pyoxigraph store, opened read-only (built first if missing or stale)."""
+    from .backends.embedded import EmbeddedBackend
+    from .build import STORE, ensure_build
 
-    return store.open_store(build.ensure_build())
+    return EmbeddedBackend.open(ensure_build() / STORE).store
 
 
 def cmd_query(args: argparse.Namespace) -> int:
     """``mediakg query NAME|FILE [--param k=v] [--format table|csv|json]``."""
     question = find_question(args.name)
     raw = parse_param_args(args.param)
-    bound = bind_params(question, raw)  # check before opening (or building) the store
+    bind_params(question, raw)  # check the values before opening (or building) the store
     columns, rows = run_question(_open_build_store(), question, raw)
     if args.format == "csv":
         sys.stdout.write(format_csv(columns, rows))
     elif args.format == "json":
-        sys.stdout.write(format_json(question, bound, columns, rows))
+        sys.stdout.write(format_json(question, effective_params(question, raw), columns, rows))
     else:
         sys.stdout.write(format_table(columns, rows))
     return 0

@@ -28,7 +28,15 @@ from fastapi.responses import JSONResponse, Response
 
 from ..namespaces import PREFIXES
 from ..paths import project_paths
-from ..queries import DATE_PATTERN, ParamError, Question, QuestionError, bind_params, load_questions
+from ..queries import (
+    DATE_PATTERN,
+    ParamError,
+    Question,
+    QuestionError,
+    bind_params,
+    effective_params,
+    load_questions,
+)
 from . import conneg
 
 JSON = "application/json"
@@ -176,10 +184,7 @@ async def answer(request: Request, question: Question, raw: Mapping[str, str], f
         if response is None:
             raise
         return response
-    params = {name: value for name, value in raw.items() if value is not None}
-    for p in question.params:
-        if p.name not in params and p.default is not None:
-            params[p.name] = p.default
+    params = effective_params(question, raw)
     return JSONResponse({"question": question.name, "params": params, "columns": columns, "rows": rows})
 
 
