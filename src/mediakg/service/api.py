@@ -149,6 +149,13 @@ async def _fill_labels(request: Request, rows: list[dict[str, Any]]) -> None:
                 cell["label"] = labels[cell["value"]]
 
 
+def _truncation(result: Any) -> dict[str, str]:
+    """Headers saying that a row or size cap of the executor cut the answer."""
+    if getattr(result, "truncated", False):
+        return {"X-Result-Truncated": str(result.truncation or "true")}
+    return {}
+
+
 def _choose(request: Request, fmt: str | None) -> str | None:
     """The media type to answer with: ``format=`` wins, then Accept; None if nothing acceptable."""
     if fmt:
@@ -175,7 +182,7 @@ async def answer(request: Request, question: Question, raw: Mapping[str, str], f
     try:
         if media != JSON:
             result = await executor.run(question.sparql, result_format=media, substitutions=bound)
-            return Response(content=result.body, media_type=result.media_type)
+            return Response(content=result.body, media_type=result.media_type, headers=_truncation(result))
         result = await executor.run(question.sparql, result_format=conneg.SPARQL_JSON, substitutions=bound)
         columns, rows = rows_from_sparql_json(json.loads(result.body))
         await _fill_labels(request, rows)
@@ -184,8 +191,15 @@ async def answer(request: Request, question: Question, raw: Mapping[str, str], f
         if response is None:
             raise
         return response
-    params = effective_params(question, raw)
-    return JSONResponse({"question": question.name, "params": params, "columns": columns, "rows": rows})
+    doc: dict[str, Any] = {
+        "question": question.name,
+        "params": effective_params(question, raw),
+        "columns": columns,
+        "rows": rows,
+    }
+    if getattr(result, "truncated", False):
+        doc["truncated"] = result.truncation or True
+    return JSONResponse(doc, headers=_truncation(result))
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -1,0 +1,207 @@
+"""The question API (/api) against a real ``mediakg serve`` process (uvicorn, worker pool) over HTTP.
+
+The server serves the session build of the real project; its answers are compared with the same questions
+run directly on a store loaded from ontology/ + data/.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+import pytest
+from rdflib import BNode
+
+from mediakg.parse import project_inputs
+from mediakg.paths import ProjectPaths
+from mediakg.queries import load_questions, run_question
+from service_fixtures import server_factory  # noqa: F401 - module-scoped fixture
+
+REPO = Path(__file__).resolve().parents[1]
+ID = "https://w3id.org/mediakg/id/"
+QUESTIONS = load_questions(REPO / "queries")
+
+
+@pytest.fixture(scope="module")
+def base_url(server_factory, built_dataset: Path) -> str:  # noqa: F811 - pytest fixture injection
+    return server_factory(built_dataset, timeout=10, workers=2)
+
+
+@pytest.fixture(scope="module")
+def client(base_url: str):
+    with httpx.Client(base_url=base_url, timeout=30) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def store() -> ox.Store:
+    st = ox.Store()
+    for inp in project_inputs(ProjectPaths(REPO)):
+        st.load(path=str(inp.path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(inp.graph))
+    return st
+
+
+def test_listing(client: httpx.Client, base_url: str) -> None:
+    r = client.get("/api")
+    assert r.status_code == 200
+    listed = {q["name"]: q for q in r.json()["questions"]}
+    assert set(listed) == set(QUESTIONS)
+    law = listed["ministers-met-osce-before-law"]
+    assert law["url"] == f"{base_url}/api/ministers-met-osce-before-law"
+    assert law["title"] == QUESTIONS["ministers-met-osce-before-law"].title
+    assert law["params"][0] == {
+        "name": "law",
+        "type": "iri",
+        "default": ID + "law/kz-law-on-mass-media",
+        "example": ID + "law/kz-law-on-mass-media",
+        "description": "The law whose signing (document) date is the cut-off.",
+        "required": False,
+    }
+    assert {p["type"] for q in listed.values() for p in q["params"]} == {"iri", "string", "date", "integer"}
+
+
+def cell_value(cell: dict | None) -> str:
+    """A JSON cell's value; blank nodes get new labels in every store, so they compare as one value."""
+    if cell is None:
+        return ""
+    return "_:b" if cell["type"] == "bnode" else cell["value"]
+
+
+def term_value(term: object) -> str:
+    if term is None:
+        return ""
+    return "_:b" if isinstance(term, BNode) else str(term)
+
+
+@pytest.mark.parametrize("name", sorted(QUESTIONS))
+def test_each_question_answers_like_the_store(client: httpx.Client, store: ox.Store, name: str) -> None:
+    r = client.get(f"/api/{name}")
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    columns, rows = run_question(store, QUESTIONS[name], {})
+    assert doc["question"] == name and doc["columns"] == columns
+    got = sorted(tuple(cell_value(row[c]) for c in columns) for row in doc["rows"])
+    want = sorted(tuple(term_value(t) for t in row) for row in rows)
+    assert got == want and got
+
+
+def test_json_cells_carry_types_and_labels(client: httpx.Client) -> None:
+    doc = client.get("/api/ministers-met-osce-before-law").json()
+    assert doc["params"] == {"law": ID + "law/kz-law-on-mass-media", "state": ID + "state/kazakhstan"}
+    tazhin = next(row for row in doc["rows"] if row["ministerLabel"]["value"] == "Marat Tazhin")
+    # Label from the question's own ministerLabel column.
+    assert tazhin["minister"] == {"value": ID + "person/marat-tazhin", "type": "iri", "label": "Marat Tazhin"}
+    # No stateLabel column: the label is looked up in the store.
+    assert tazhin["state"]["label"] == "Kazakhstan"
+    assert tazhin["date"] == {
+        "value": "2007-04-30",
+        "type": "literal",
+        "datatype": "http://www.w3.org/2001/XMLSchema#date",
+    }
+    assert tazhin["latestDate"] is None
+    assert tazhin["ministerLabel"]["lang"] == "en"
+
+
+def test_parameters_by_query_string(client: httpx.Client) -> None:
+    doc = client.get("/api/incidents-affecting-person", params={"name": "Toyken"}).json()
+    other = client.get("/api/incidents-affecting-person", params={"name": "toiken"}).json()
+    assert {r["incident"]["value"] for r in doc["rows"]} == {r["incident"]["value"] for r in other["rows"]}
+    assert doc["params"] == {"name": "Toyken"}
+    may = client.get("/api/timeline", params={"from": "2019-05", "to": "2019-05"}).json()
+    assert [r["event"]["value"] for r in may["rows"]] == [ID + "meeting/atamkulov-gisladottir-2019"]
+    short = client.get("/api/osce-activity-around-law", params={"days": "7"}).json()
+    assert short["rows"] == []
+    prefixed = client.get(
+        "/api/entity-sources-and-evidence", params={"entity": "id:law/kz-law-on-mass-media"}
+    )
+    assert {r["source"]["value"] for r in prefixed.json()["rows"]} == {ID + "source/000_e1ec86c1e54fa2f1"}
+
+
+def test_hostile_string_is_only_a_value(client: httpx.Client) -> None:
+    r = client.get("/api/people-search", params={"name": 'x")) } UNION { ?person ?p ?o . FILTER(true'})
+    assert r.status_code == 200 and r.json()["rows"] == []
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "param", "words"),
+    [
+        ("/api/osce-activity-around-law", {"days": "thirty"}, "days", "integer"),
+        ("/api/timeline", {"from": "2019-02-30"}, "from", "not a valid date"),
+        ("/api/timeline", {"to": "March 2019"}, "to", "pattern"),
+        ("/api/ministers-met-osce-before-law", {"law": "kz-law-on-mass-media"}, "law", "not an absolute"),
+        ("/api/timeline", {"since": "2019"}, "since", "unknown parameter"),
+        ("/api/incidents-by-year", {"format": "pdf"}, "format", "unknown format"),
+    ],
+)
+def test_wrong_values_answer_422_with_reason(
+    client: httpx.Client, path: str, params: dict[str, str], param: str, words: str
+) -> None:
+    r = client.get(path, params=params)
+    assert r.status_code == 422
+    detail = r.json()["detail"][0]
+    assert detail["loc"] == ["query", param]
+    assert words in detail["msg"]
+
+
+def test_unknown_question_404(client: httpx.Client) -> None:
+    r = client.get("/api/who-is-the-president")
+    assert r.status_code == 404
+    assert "who-is-the-president" in r.json()["detail"]
+
+
+def test_csv_by_accept_and_by_format(client: httpx.Client, store: ox.Store) -> None:
+    columns, rows = run_question(store, QUESTIONS["incidents-by-year"], {})
+    for r in (
+        client.get("/api/incidents-by-year", headers={"Accept": "text/csv"}),
+        client.get("/api/incidents-by-year", params={"format": "csv"}),
+    ):
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+        table = list(csv.reader(io.StringIO(r.text)))
+        assert table[0] == columns
+        assert sorted(table[1:]) == sorted([str(t) for t in row] for row in rows)
+
+
+def test_sparql_results_formats_by_accept(client: httpx.Client) -> None:
+    r = client.get("/api/people-search", headers={"Accept": "application/sparql-results+json"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/sparql-results+json")
+    doc = json.loads(r.text)
+    assert doc["head"]["vars"][:2] == ["person", "personLabel"]
+    assert {b["person"]["value"] for b in doc["results"]["bindings"]} == {ID + "person/kassym-jomart-tokayev"}
+    xml = client.get("/api/people-search", headers={"Accept": "application/sparql-results+xml"})
+    assert xml.status_code == 200 and "sparql-results+xml" in xml.headers["content-type"]
+    assert "kassym-jomart-tokayev" in xml.text
+    tsv = client.get("/api/people-search", headers={"Accept": "text/tab-separated-values"})
+    assert tsv.status_code == 200 and tsv.text.startswith("?person\t")
+    assert client.get("/api/people-search", headers={"Accept": "image/png"}).status_code == 406
+
+
+def test_openapi_documents_every_question(client: httpx.Client) -> None:
+    spec = client.get("/openapi.json").json()
+    for name, q in QUESTIONS.items():
+        op = spec["paths"][f"/api/{name}"]["get"]
+        assert op["summary"] == q.title
+        params = {p["name"]: p for p in op["parameters"]}
+        assert set(params) == set(q.param_names) | {"format"}
+        for p in q.params:
+            doc = params[p.name]
+            assert doc["description"].startswith(p.description)
+            schema = doc["schema"]
+            assert schema["x-mediakg-type"] == p.type
+            types = {s.get("type") for s in schema.get("anyOf", [schema])}
+            assert ("integer" if p.type == "integer" else "string") in types
+            if p.default is not None:
+                assert str(schema["default"]) == p.default
+            if p.example is not None:
+                assert [str(e) for e in schema["examples"]] == [p.example]
+    assert "/api" in spec["paths"]
+    days = next(
+        p for p in spec["paths"]["/api/osce-activity-around-law"]["get"]["parameters"] if p["name"] == "days"
+    )
+    assert days["schema"]["default"] == 30
+    dates = next(p for p in spec["paths"]["/api/timeline"]["get"]["parameters"] if p["name"] == "from")
+    assert "pattern" in json.dumps(dates["schema"])
+    assert client.get("/docs").status_code == 200
