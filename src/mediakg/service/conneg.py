@@ -110,15 +110,17 @@ def parse_accept(header: str | None) -> list[MediaRange]:
 def negotiate(accept: str | None, available: Sequence[str]) -> str | None:
     """The best of ``available`` (server preference order) for the ``accept`` header, or None (→ 406).
 
-    Each available type gets the q of the most specific range that matches it (or one of its ALIASES);
+    Each available type gets the q of the most specific range that matches it (or names one of its ALIASES);
     ties go to the more specific match, then the range the client listed first, then server order.
     """
     ranges = parse_accept(accept)
     best: tuple[float, int, int, int] | None = None
     chosen = None
     for order, media_type in enumerate(available):
-        names = (media_type, *ALIASES.get(media_type, ()))
-        matching = [r for r in ranges for name in names if r.matches(name)]
+        # an alias counts only when named exactly: text/* must not pick SPARQL XML through text/xml
+        aliases = ALIASES.get(media_type, ())
+        matching = [r for r in ranges if r.matches(media_type)]
+        matching += [r for r in ranges if r.specificity == 2 and f"{r.type}/{r.subtype}" in aliases]
         if not matching:
             continue
         top = max(matching, key=lambda r: (r.specificity, -r.position))
