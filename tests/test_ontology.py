@@ -287,6 +287,8 @@ src:s2 a mkg:SourceDocument ; dct:identifier "another-id" ; dct:title "Second so
 person:beibut-atamkulov-2 a mkg:Official ; skos:prefLabel "Beibut Atamkulov"@en ; {P} .
 person:no-provenance a mkg:Journalist ; skos:prefLabel "No Provenance"@en .
 person:no-label a mkg:Official ; {P} .
+person:typo a mkg:Person ; skos:prefLabel "Typo"@en ; mkg:plase <place/warsaw> ; {P} .
+<org/typo> a mkg:StateBodyy ; skos:prefLabel "Typo body"@en ; {P} .
 person:two-labels a mkg:Person ; skos:prefLabel "Two Labels"@en, "Two Other Labels"@en ; {P} .
 <people/bad-iri> a mkg:Person ; skos:prefLabel "Bad Iri"@en ; {P} .
 person:bad-evidence a mkg:Person ; skos:prefLabel "Bad Evidence"@en ; prov:wasDerivedFrom <place/warsaw> ;
@@ -364,6 +366,8 @@ EXPECTED = [
     ),
     ("id:person/no-provenance", "Missing provenance"),
     ("id:person/no-provenance", "Missing evidence"),
+    ("id:person/typo", "id:person/typo uses mkg:plase, which the ontology does not define"),
+    ("id:org/typo", "id:org/typo uses mkg:StateBodyy, which the ontology does not define"),
     ("id:person/two-labels", "Needs exactly one skos:prefLabel in English"),
     # typed only mkg:Official: sh:targetClass mkg:Person reaches it through the ontology's rdfs:subClassOf
     ("id:person/no-label", "Needs exactly one skos:prefLabel in English"),
