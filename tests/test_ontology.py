@@ -301,7 +301,7 @@ person:foreign-quote a mkg:Person ; skos:prefLabel "Foreign Quote"@en ; prov:was
 
 <statistic/broken> a qb:Observation, mkg:Statistic ; qb:dataSet <dataset/adil-soz-monitoring> ;
     mkg:refPeriodStart "2020-08"^^xsd:gYearMonth ; mkg:refPeriodEnd "2020-01"^^xsd:gYearMonth ;
-    mkg:indicator <concept/indicator/criminal-charges> ; mkg:value "two" ;
+    mkg:indicator <concept/indicator/criminal-chargez> ; mkg:value "two" ;
     mkg:refArea <state/kazakhstan> ; {P} .
 <statistic/criminal-charges-2020-08-again> a qb:Observation, mkg:Statistic ;
     qb:dataSet <dataset/adil-soz-monitoring> ;
@@ -354,7 +354,12 @@ EXPECTED = [
         "id:incident/earliest-after-report",
         "happened on 2019-04 (mkg:earliestDate), after the date 2019-03-29",
     ),
-    ("id:incident/wrong-type", "mkg:incidentType must be a concept of the scheme id:concept/incident-type"),
+    (
+        "id:incident/wrong-type",
+        "id:incident/wrong-type: the value id:concept/actor-type/police of mkg:incidentType is not a concept "
+        "of the scheme id:concept/incident-type",
+    ),
+    ("id:statistic/broken", "the value id:concept/indicator/criminal-chargez of mkg:indicator is not"),
     ("id:incident/no-type", "An incident needs at least one mkg:incidentType"),
     ("id:provision/orphan-art-1", "must be eli:is_part_of exactly one law"),
     ("id:provision/two-laws-art-2", "must be eli:is_part_of exactly one law"),
