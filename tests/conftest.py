@@ -2,12 +2,14 @@
 
 Build-pipeline fixtures (this block): ``project_root``, ``sources_dir``, ``built_dataset`` (the real project
 built once per session into a tmp dir), ``project_copy`` (a throw-away copy of the real project),
-``tiny_project`` (a minimal self-contained project), and ``run_cli`` (run ``python -m mediakg.cli``).
+``tiny_project`` (a minimal self-contained project), and ``run_cli`` (run ``python -m mediakg.cli``);
+plain helpers ``snapshot`` and ``copy_project``.
 Other fixtures are added below their own heading.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -55,6 +57,15 @@ def built_dataset(tmp_path_factory: pytest.TempPathFactory, sources_dir: Path) -
         else:
             os.environ["MEDIAKG_SOURCES"] = saved
     return out
+
+
+def snapshot(folder: Path) -> dict[str, tuple[str, int]]:
+    """Relative path -> (sha256, mtime_ns) of every file below ``folder`` (to prove it was not touched)."""
+    return {
+        str(p.relative_to(folder)): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def copy_project(src: Path, dest: Path) -> Path:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
@@ -13,6 +12,7 @@ import pytest
 from rdflib import Dataset, Literal, URIRef
 from rdflib.compare import isomorphic
 
+from conftest import snapshot
 from mediakg.build import NQUADS, OUTPUTS, STORE, SUMMARY, TRIG, BuildFailed, build, ensure_build, is_stale
 from mediakg.namespaces import ONTOLOGY_IRI, reference_graph_iri, source_iri
 from mediakg.paths import ProjectPaths
@@ -31,15 +31,6 @@ CORE_CLASSES = (
     "SourceDocument",
     "Evidence",
 )
-
-
-def snapshot(folder: Path) -> dict[str, tuple[str, int]]:
-    """Relative path -> (sha256, mtime_ns) of every file below ``folder``."""
-    return {
-        str(p.relative_to(folder)): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def load_dataset(path: Path, fmt: str) -> Dataset:

@@ -18,12 +18,14 @@ import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 import time
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 import pyoxigraph
 from rdflib import OWL, RDF, RDFS, Dataset, Graph, URIRef
@@ -291,8 +293,8 @@ def build(paths: ProjectPaths | None = None, out: Path | None = None, quiet: boo
         return _build(paths, out, quiet)
 
 
-def _build(paths: ProjectPaths, out: Path, quiet: bool) -> dict:
-    progress = Progress(quiet=quiet)
+def _build(paths: ProjectPaths, out: Path, quiet: bool, stream: TextIO | None = None) -> dict:
+    progress = Progress(quiet=quiet, stream=stream)
     checked = check(paths, progress=progress, out=out)
     progress.step(f"writing {out}")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -342,9 +344,8 @@ def _build_lock(out: Path) -> Iterator[None]:
 
 
 def ensure_build(paths: ProjectPaths | None = None, out: Path | None = None, quiet: bool = True) -> Path:
-    """Return the build directory, building it first when it is missing or stale (for the service).
-
-    Raises BuildFailed when the inputs do not validate.
+    """Return the build directory, building it first when it is missing or stale (for the service and
+    the query commands). Build output goes to stderr. Raises BuildFailed when the inputs do not validate.
     """
     paths = paths or project_paths()
     out = Path(out) if out else paths.build
@@ -352,7 +353,7 @@ def ensure_build(paths: ProjectPaths | None = None, out: Path | None = None, qui
         return out
     with _build_lock(out):
         if is_stale(paths, out):  # another process may have built it while we waited
-            _build(paths, out, quiet)
+            _build(paths, out, quiet, stream=sys.stderr)  # keep the caller's stdout clean
     return out
 
 
