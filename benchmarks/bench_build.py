@@ -1,0 +1,334 @@
+"""Build-pipeline benchmark: parse, SHACL-validate and write synthetic datasets of growing size.
+
+    python benchmarks/bench_build.py [--sizes 10k,100k,1M] [--full] [--validate-timeout 600]
+                                     [--phase-timeout 1800] [--out FILE]
+
+For each size, generate.py writes a synthetic N-Quads dataset of the real data's shape. Then two child
+processes do the work the build does, each timed phase by phase, each with its own peak memory
+(``ru_maxrss`` of that child, from ``wait4``):
+
+- ``write`` child: parse the N-Quads into an rdflib Dataset (``parse``), serialise it as TriG and N-Quads
+  (``write_trig``, ``write_nquads``) and bulk-load the N-Quads into a pyoxigraph store (``store_load``);
+- ``validate`` child: parse again, add ontology/ (the shapes need the class hierarchy), and run pyshacl with
+  the build's options over the union graph (``shacl``). pyshacl is slow and memory-hungry, so by default it
+  runs only up to 100k triples (``--full`` runs it at every size) and is killed after ``--validate-timeout``
+  seconds; the results then say "not run" or "timed out" instead of a time.
+
+Everything is bounded: a child that passes its time limit is killed with its process group.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+from _common import (
+    RESULTS,
+    ROOT,
+    bench_dataset,
+    machine_context,
+    markdown_table,
+    parse_sizes,
+    say,
+    today,
+    versions,
+    write_json,
+)
+
+SHACL_DEFAULT_MAX = 100_000
+
+
+# --------------------------------------------------------------------------------------------- children
+
+
+def _emit(phase: str, started: float, **extra: Any) -> None:
+    """One JSON line per finished phase: seconds, and the child's peak RSS so far (MB)."""
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    line = {"phase": phase, "s": round(time.perf_counter() - started, 3), "peak_rss_mb": round(peak_mb, 1)}
+    print(json.dumps({**line, **extra}), flush=True)
+
+
+def _parse(path: Path) -> Any:
+    from rdflib import Dataset
+
+    started = time.perf_counter()
+    ds = Dataset()
+    ds.parse(path, format="nquads")
+    _emit("parse", started, quads=len(ds))
+    return ds
+
+
+def child_write(path: Path, out: Path) -> None:
+    """Parse, serialise (TriG, N-Quads) and load into a pyoxigraph store, as ``mediakg build`` writes."""
+    import pyoxigraph
+
+    ds = _parse(path)
+    out.mkdir(parents=True, exist_ok=True)
+    with warnings.catch_warnings():  # rdflib's serialisers use its deprecated Dataset API
+        warnings.simplefilter("ignore", DeprecationWarning)
+        started = time.perf_counter()
+        ds.serialize(out / "dataset.trig", format="trig")
+        _emit("write_trig", started)
+        started = time.perf_counter()
+        ds.serialize(out / "dataset.nq", format="nquads")
+        _emit("write_nquads", started)
+    started = time.perf_counter()
+    store = pyoxigraph.Store(str(out / "store"))
+    store.bulk_load(path=str(out / "dataset.nq"), format=pyoxigraph.RdfFormat.N_QUADS)
+    store.flush()
+    _emit("store_load", started, quads=len(store))
+
+
+def child_validate(path: Path) -> None:
+    """Parse, then pyshacl over data + ontology with the options of mediakg.validate.shacl_problems."""
+    import pyshacl
+    from rdflib import Graph
+    from rdflib.namespace import SH
+
+    ds = _parse(path)
+    started = time.perf_counter()
+    union = Graph()
+    union.addN((s, p, o, union) for s, p, o, _ in ds.quads())
+    for ttl in sorted((ROOT / "ontology").glob("*.ttl")):
+        union.parse(ttl, format="turtle")
+    shapes = Graph()
+    for ttl in sorted((ROOT / "shapes").glob("*.ttl")):
+        shapes.parse(ttl, format="turtle")
+    _emit("union_and_shapes", started, triples=len(union))
+    started = time.perf_counter()
+    conforms, report, _text = pyshacl.validate(
+        union,
+        inplace=(None, SH.rule, None) not in shapes,
+        shacl_graph=shapes,
+        ont_graph=None,
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+        allow_infos=True,
+    )
+    results = sum(1 for _ in report.subjects(predicate=SH.resultSeverity))
+    _emit("shacl", started, conforms=bool(conforms), results=results)
+
+
+# --------------------------------------------------------------------------------------------- parent
+
+
+def run_child(argv: list[str], limit_s: float) -> dict[str, Any]:
+    """Run a child of this script; collect its phase lines; kill it (and its group) after ``limit_s``.
+
+    Returns ``{"phases": {...}, "peak_rss_mb": ..., "exit": ..., "timed_out": bool}``; the peak memory comes
+    from ``wait4`` (the child's ru_maxrss), so it is known even for a killed child.
+    """
+    proc = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        start_new_session=True,
+    )
+    phases: dict[str, Any] = {}
+    errors: list[str] = []
+
+    def read_out() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            try:
+                doc = json.loads(line)
+            except ValueError:
+                continue
+            phases[doc.pop("phase")] = doc
+            say(f"    {argv[1]}: {line.strip()}")
+
+    def read_err() -> None:
+        assert proc.stderr is not None
+        errors.extend(line.rstrip() for line in proc.stderr)
+
+    readers = [threading.Thread(target=read_out, daemon=True), threading.Thread(target=read_err, daemon=True)]
+    for t in readers:
+        t.start()
+    fired = threading.Event()
+
+    def on_timeout() -> None:
+        fired.set()
+        _kill_group(proc.pid)
+
+    killer = threading.Timer(limit_s, on_timeout)
+    killer.start()
+    try:
+        _pid, status, usage = os.wait4(proc.pid, 0)
+    except KeyboardInterrupt:
+        _kill_group(proc.pid)
+        os.wait4(proc.pid, 0)
+        raise
+    finally:
+        killer.cancel()
+    timed_out = fired.is_set()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    for t in readers:
+        t.join(timeout=5)
+    out: dict[str, Any] = {
+        "phases": phases,
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "exit": proc.returncode,
+        "timed_out": timed_out,
+    }
+    if proc.returncode != 0 and not timed_out:
+        out["stderr_tail"] = errors[-5:]
+    return out
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+def run_size(label: str, target: int, args: argparse.Namespace, result: dict[str, Any]) -> None:
+    """Generate one size, then run the write and validate children."""
+    work = Path(args.workdir)
+    data = bench_dataset(label, target, work / "data", with_real=False)
+    say(f"size {label}: {data.path.name}, {data.quads} quads ({data.recipe}, {data.seconds:.1f} s)")
+    result.update({"dataset": data.as_json(), "generate_s": round(data.seconds, 2)})
+    result["write"] = run_child(
+        ["--child", "write", str(data.path), str(work / f"build-{label}")], args.phase_timeout
+    )
+    if data.quads > SHACL_DEFAULT_MAX and not args.full:
+        result["validate"] = {"not_run": f"more than {SHACL_DEFAULT_MAX} triples (use --full)"}
+        say(f"  validate: not run ({result['validate']['not_run']})")
+    else:
+        result["validate"] = run_child(["--child", "validate", str(data.path)], args.validate_timeout)
+        if result["validate"]["timed_out"]:
+            say(f"  validate: timed out after {args.validate_timeout:.0f} s")
+    shutil.rmtree(work / f"build-{label}", ignore_errors=True)
+
+
+def _cell(child: dict[str, Any], phase: str) -> object:
+    if "not_run" in child:
+        return "not run"
+    if phase in child.get("phases", {}):
+        return child["phases"][phase]["s"]
+    if child.get("timed_out"):
+        return "timed out"
+    return "failed" if child.get("exit") else "–"
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The results as one Markdown table (seconds per phase, peak RSS per child)."""
+    out = [f"# Build benchmark ({results['date']})", ""]
+    ctx = results["context"]
+    out.append(
+        f"{ctx['cpus']} CPUs, load average at start {ctx['loadavg_1_5_15'][0]:.2f}; validation time limit "
+        f"{results['settings']['validate_timeout']:.0f} s. Seconds per phase; peak RSS is the child "
+        "process's ru_maxrss."
+    )
+    out.append("")
+    rows = []
+    for size in results["sizes"]:
+        w, v = size.get("write", {}), size.get("validate", {})
+        shacl = _cell(v, "shacl")
+        conforms = v.get("phases", {}).get("shacl", {}).get("conforms")
+        if conforms is not None:
+            shacl = f"{shacl} ({'conforms' if conforms else 'violations'})"
+        rows.append(
+            [
+                size["size"],
+                size.get("dataset", {}).get("quads"),
+                size.get("generate_s"),
+                _cell(w, "parse"),
+                _cell(w, "write_trig"),
+                _cell(w, "write_nquads"),
+                _cell(w, "store_load"),
+                w.get("peak_rss_mb"),
+                shacl,
+                v.get("peak_rss_mb", "–"),
+            ]
+        )
+    header = [
+        "size",
+        "quads",
+        "generate s",
+        "parse s",
+        "write TriG s",
+        "write N-Quads s",
+        "store load s",
+        "parse+write peak MB",
+        "pyshacl s",
+        "validate peak MB",
+    ]
+    out += [markdown_table(header, rows), ""]
+    if results.get("interrupted"):
+        out += ["**Interrupted**: the figures above are partial.", ""]
+    return "\n".join(out)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--sizes", default="10k,100k,1M", help="dataset sizes in triples (default 10k,100k,1M)")
+    p.add_argument("--full", action="store_true", help=f"run pyshacl beyond {SHACL_DEFAULT_MAX} triples too")
+    p.add_argument("--validate-timeout", type=float, default=600.0, help="pyshacl child time limit, s (600)")
+    p.add_argument("--phase-timeout", type=float, default=1800.0, help="parse+write child time limit, s")
+    p.add_argument("--workdir", default=str(ROOT / "build" / "bench"), help="datasets and build outputs")
+    p.add_argument("--out", help="results JSON (default benchmarks/results/build-<date>.json)")
+    p.add_argument("--markdown", default=str(RESULTS / "build-latest.md"), help="Markdown table file")
+    p.add_argument("--note", default="", help="free text stored with the results")
+    p.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    return p
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.child:
+        kind, *rest = args.child
+        if kind == "write":
+            child_write(Path(rest[0]), Path(rest[1]))
+        else:
+            child_validate(Path(rest[0]))
+        return 0
+    out = Path(args.out) if args.out else RESULTS / f"build-{today()}.json"
+    results: dict[str, Any] = {
+        "benchmark": "build",
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "settings": {"full": args.full, "validate_timeout": args.validate_timeout},
+        "note": args.note,
+        "context": machine_context(),
+        "versions": versions(["mediakg", "rdflib", "pyshacl", "pyoxigraph"]),
+        "sizes": [],
+    }
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        for label, target in parse_sizes(args.sizes):
+            size: dict[str, Any] = {"size": label}
+            results["sizes"].append(size)
+            run_size(label, target, args, size)
+            write_json(out, results)
+    except KeyboardInterrupt:
+        results["interrupted"] = True
+        say("interrupted: children killed, writing partial results")
+    results["context_after"] = machine_context()
+    write_json(out, results)
+    table = markdown(results)
+    Path(args.markdown).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.markdown).write_text(table + "\n", encoding="utf-8")
+    print(table)
+    say(f"results: {out}, table: {args.markdown}")
+    return 130 if results.get("interrupted") else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
