@@ -2,21 +2,27 @@
 
 Readers of the store see either the data served before or the whole new build, never a mix, and a failure
 midway (server killed, network error, a graph that does not arrive whole) leaves the data served before
-intact:
+intact. The trick is the manifest graph ``id:graph/load-manifest``: it lists the *live* graphs (with a content
+hash each), and the remote backend queries exactly those graphs (``default-graph-uri``/``named-graph-uri``),
+so anything else in the store is invisible to readers. A load:
 
-1. split the dataset into one N-Triples file per named graph (default-graph triples go to
-   ``id:graph/default``);
-2. upload each graph with the Graph Store Protocol (HTTP PUT) into a *staging* graph,
-   ``<graph>#mkg-staging-<build hash>``, and check that the store holds exactly the expected number of
-   triples in it;
-3. switch with ONE SPARQL Update request: ``MOVE`` every staging graph onto its live graph, ``DROP`` live
-   graphs the new build no longer has, and rewrite the manifest graph ``id:graph/load-manifest`` (which lists
-   the live graphs; the remote backend queries exactly those, so staging graphs are invisible to queries);
-4. on failure, drop the staging graphs (best effort; the next load also sweeps leftovers).
+1. splits the dataset into one N-Triples file per named graph (default-graph triples go to
+   ``id:graph/default``; blank nodes are relabelled per graph so the content hash is reproducible);
+2. sweeps leftovers of an earlier failed load (staging graphs, non-live graphs in the mediakg namespace);
+3. uploads each graph with the Graph Store Protocol (HTTP PUT; Oxigraph: its bulk ``no_transaction`` mode)
+   and checks that the store holds exactly the expected number of triples:
+   - a graph that is live and unchanged (same hash and count) is skipped;
+   - a graph that is live and changed goes to a *staging* graph ``<graph>#mkg-staging-<build hash>``;
+   - a graph that is not live goes straight to its own IRI (readers do not see it until step 4);
+4. switches with ONE SPARQL Update request: ``MOVE`` every staging graph onto its live graph and rewrite the
+   manifest (dropping retired graphs from it);
+5. drops the retired graphs (no longer in the manifest, so already invisible).
+On failure before the switch the staging graphs are dropped (best effort; the next load sweeps leftovers).
 
-The switch is atomic where the server runs one update request as one transaction: Oxigraph does (its updates
-are applied in a transactional manner: all or nothing). Virtuoso runs a request in one transaction in its
-default (logged, read-committed) mode, but not under ``log_enable(2)``/row-autocommit bulk modes.
+The switch is atomic where the server runs one update request as one transaction. Oxigraph does (its SPARQL
+updates are applied in a transactional manner: all or nothing, repeatable-read isolation for readers).
+Virtuoso runs a request in one transaction in its default (logged, read-committed) mode, but not under
+``log_enable(2)``/row-autocommit bulk modes; this has not been tested here.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, Literal
 
 import pyoxigraph as ox
 
@@ -41,19 +48,24 @@ from .namespaces import ID_BASE
 
 #: Named graph that receives triples a dataset file puts in its default graph.
 DEFAULT_GRAPH_TARGET = ID_BASE + "graph/default"
+#: Graphs in this namespace that are not live are leftovers of a failed load and are swept.
+OWN_NAMESPACE = "https://w3id.org/mediakg/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 Progress = Callable[[str], None]
+Action = Literal["unchanged", "staged", "direct"]
 
 
 @dataclass
 class GraphFile:
-    """One named graph of the dataset, written out as N-Triples."""
+    """One named graph of the dataset, written out as N-Triples, and what the load does with it."""
 
     iri: str
     path: Path
     triples: int = 0
-    staging: str = ""
+    content_hash: str = ""
+    action: Action = "direct"
+    target: str = ""  # the graph the upload goes to: the staging graph, or the graph itself
 
 
 @dataclass
@@ -62,12 +74,15 @@ class LoadReport:
 
     build_hash: str
     graphs: list[GraphFile] = field(default_factory=list)
-    dropped: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def triples(self) -> int:
         return sum(g.triples for g in self.graphs)
+
+    def count(self, action: Action) -> int:
+        return sum(1 for g in self.graphs if g.action == action)
 
 
 def staging_iri(graph: str, build_hash: str) -> str:
@@ -86,35 +101,47 @@ def file_hash(path: Path) -> str:
 
 def split_by_graph(dataset: Path, folder: Path) -> list[GraphFile]:
     """Write each named graph of ``dataset`` (any RDF format pyoxigraph reads) to an N-Triples file in
-    ``folder``; duplicate triples are dropped so that the counts match what a store keeps."""
+    ``folder``, with blank nodes relabelled per graph in order of appearance and duplicate triples dropped
+    (so that counts match what a store keeps); each GraphFile gets a content hash."""
     files: dict[str, GraphFile] = {}
     handles = {}
     seen: dict[str, set[int]] = {}
+    blanks: dict[str, dict[str, str]] = {}
+    digests: dict[str, Any] = {}
+
+    def term(value: Any, labels: dict[str, str]) -> str:
+        if isinstance(value, ox.BlankNode):
+            return labels.setdefault(value.value, f"_:b{len(labels)}")
+        return str(value)
+
     try:
         for statement in ox.parse(path=str(dataset)):
             graph = getattr(statement, "graph_name", None)
-            iri = graph.value if isinstance(graph, ox.NamedNode) else DEFAULT_GRAPH_TARGET
             if isinstance(graph, ox.BlankNode):
                 raise MediakgError(f"{dataset}: a blank node names a graph; graphs need IRIs to be loaded")
+            iri = graph.value if isinstance(graph, ox.NamedNode) else DEFAULT_GRAPH_TARGET
             entry = files.get(iri)
             if entry is None:
                 entry = files[iri] = GraphFile(iri, folder / f"graph-{len(files):05d}.nt")
                 handles[iri] = open(entry.path, "w", encoding="utf-8")  # noqa: SIM115 - closed below
-                seen[iri] = set()
-            line = f"{statement.subject} {statement.predicate} {statement.object} .\n"
+                seen[iri], blanks[iri], digests[iri] = set(), {}, hashlib.sha256()
+            labels = blanks[iri]
+            subject, obj = term(statement.subject, labels), term(statement.object, labels)
+            line = f"{subject} {statement.predicate} {obj} .\n"
             key = hash(line)
             if key in seen[iri]:
                 continue
             seen[iri].add(key)
             handles[iri].write(line)
+            digests[iri].update(line.encode("utf-8"))
             entry.triples += 1
-    except (SyntaxError, ValueError) as exc:
-        raise MediakgError(f"cannot read {dataset}: {exc}") from exc
-    except OSError as exc:
+    except (SyntaxError, ValueError, OSError) as exc:
         raise MediakgError(f"cannot read {dataset}: {exc}") from exc
     finally:
         for handle in handles.values():
             handle.close()
+    for iri, entry in files.items():
+        entry.content_hash = digests[iri].hexdigest()[:16]
     return sorted(files.values(), key=lambda g: g.iri)
 
 
@@ -123,32 +150,42 @@ def _count(backend: RemoteBackend, graph: str) -> int:
     return int(rows[0]["n"].value) if rows else 0
 
 
-def _stale_staging_graphs(backend: RemoteBackend) -> list[str]:
+def live_manifest(backend: RemoteBackend) -> dict[str, str]:
+    """Live graph -> content hash, as the manifest graph records them (empty before the first load)."""
     rows = backend.select(
-        "SELECT DISTINCT ?g WHERE { GRAPH ?g { } "
-        f'FILTER(isIRI(?g) && CONTAINS(STR(?g), "{STAGING_MARKER}")) }}'
+        f"SELECT ?g ?h WHERE {{ GRAPH <{MANIFEST_GRAPH}> {{ <{MANIFEST_GRAPH}> <{DCT}hasPart> ?g . "
+        f"OPTIONAL {{ ?g <{DCT}identifier> ?h }} }} }}"
     )
-    return sorted(r["g"].value for r in rows)
+    return {r["g"].value: r["h"].value if "h" in r else "" for r in rows}
+
+
+def _leftovers(backend: RemoteBackend, live: set[str]) -> list[str]:
+    """Staging graphs, and graphs in the mediakg namespace that are not live: remains of a failed load."""
+    rows = backend.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } FILTER(isIRI(?g)) }")
+    graphs = (r["g"].value for r in rows)
+    return sorted(
+        g
+        for g in graphs
+        if STAGING_MARKER in g or (g.startswith(OWN_NAMESPACE) and g not in live and g != MANIFEST_GRAPH)
+    )
 
 
 def _drop_all(graphs: list[str]) -> str:
     return " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs)
 
 
-def switch_update(graphs: list[GraphFile], previous: list[str], build_hash: str, label: str) -> str:
-    """The one SPARQL Update request that makes the staged build live (see the module docstring)."""
-    new = {g.iri for g in graphs}
-    dropped = sorted(set(previous) - new)
+def switch_update(graphs: list[GraphFile], build_hash: str, label: str) -> str:
+    """The one SPARQL Update request that makes the new build live (see the module docstring)."""
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    parts = [f"DROP SILENT GRAPH <{g}>" for g in dropped]
-    # MOVE replaces the target graph and fails (failing the whole request) when the staging graph is missing.
-    parts += [f"MOVE GRAPH <{g.staging}> TO GRAPH <{g.iri}>" for g in graphs]
+    # MOVE replaces the live graph and fails (failing the whole request) when the staging graph is missing.
+    parts = [f"MOVE GRAPH <{g.target}> TO GRAPH <{g.iri}>" for g in graphs if g.action == "staged"]
     parts.append(f"DROP SILENT GRAPH <{MANIFEST_GRAPH}>")
     members = ", ".join(f"<{g.iri}>" for g in graphs)
+    hashes = " ".join(f"<{g.iri}> <{DCT}identifier> {ox.Literal(g.content_hash)} ." for g in graphs)
     parts.append(
         f"INSERT DATA {{ GRAPH <{MANIFEST_GRAPH}> {{ <{MANIFEST_GRAPH}> <{DCT}hasPart> {members} ; "
         f"<{DCT}identifier> {ox.Literal(build_hash)} ; <{DCT}source> {ox.Literal(label)} ; "
-        f'<{DCT}modified> "{now}"^^<{XSD}dateTime> }} }}'
+        f'<{DCT}modified> "{now}"^^<{XSD}dateTime> . {hashes} }} }}'
     )
     return " ;\n".join(parts)
 
@@ -160,59 +197,76 @@ def _manifest_hash(backend: RemoteBackend) -> str | None:
     return rows[0]["h"].value if rows else None
 
 
+def _plan(report: LoadReport, live: dict[str, str], backend: RemoteBackend) -> None:
+    for g in report.graphs:
+        if g.iri not in live:
+            g.action, g.target = "direct", g.iri
+        elif live[g.iri] == g.content_hash and _count(backend, g.iri) == g.triples:
+            g.action, g.target = "unchanged", g.iri
+        else:
+            g.action, g.target = "staged", staging_iri(g.iri, report.build_hash)
+
+
 def load_dataset(
     dataset: Path, backend: RemoteBackend, store: GraphStore, *, progress: Progress = print
 ) -> LoadReport:
     """Load ``dataset`` into the store behind ``backend``/``store`` atomically; returns what was done.
 
-    Raises MediakgError naming the step and graph that failed and whether the old data is still served."""
+    Raises MediakgError naming the step and graph that failed and saying that the old data is still served."""
     started = time.monotonic()
     health = backend.health()
     if not health.ok:
         raise StoreUnavailable(f"nothing loaded: {health.detail}")
+    if backend.flavor == "oxigraph":
+        store.bulk_params = {"no_transaction": ""}  # uploads need no transaction: the switch is the commit
     report = LoadReport(build_hash=file_hash(dataset))
     work = Path(tempfile.mkdtemp(prefix="mediakg-load-"))
     step = "reading the dataset"
     try:
         report.graphs = split_by_graph(dataset, work)
-        for g in report.graphs:
-            g.staging = staging_iri(g.iri, report.build_hash)
         report.seconds["split"] = time.monotonic() - started
         progress(
             f"{dataset.name}: {report.triples} triples in {len(report.graphs)} graphs "
             f"(build {report.build_hash}), read in {report.seconds['split']:.1f} s"
         )
-        step = "removing staging graphs left by an earlier failed load"
-        stale = _stale_staging_graphs(backend)
-        if stale:
-            store.update(_drop_all(stale), what=step)
-            progress(f"removed {len(stale)} staging graphs left by an earlier load")
-        previous = backend.live_graphs(fresh=True) or []
+        step = "reading the live graphs"
+        live = live_manifest(backend)
+        step = "removing what an earlier failed load left behind"
+        leftovers = _leftovers(backend, set(live))
+        if leftovers:
+            store.update(_drop_all(leftovers), what=step)
+            progress(f"removed {len(leftovers)} graphs left by an earlier failed load")
+        step = "comparing with the live graphs"
+        _plan(report, live, backend)
         upload_started = time.monotonic()
         for index, g in enumerate(report.graphs, 1):
+            tag = f"[{index}/{len(report.graphs)}] {g.iri}"
+            if g.action == "unchanged":
+                progress(f"  {tag}: {g.triples} triples, unchanged")
+                continue
             step = f"uploading graph {index}/{len(report.graphs)} <{g.iri}>"
             t0 = time.monotonic()
             with open(g.path, "rb") as body:
-                store.put_graph(g.staging, body, size=g.path.stat().st_size)
-            stored = _count(backend, g.staging)
+                store.put_graph(g.target, body, size=g.path.stat().st_size)
+            stored = _count(backend, g.target)
             if stored != g.triples:
                 raise MediakgError(f"the store holds {stored} of the {g.triples} triples sent")
             took = time.monotonic() - t0
-            progress(f"  [{index}/{len(report.graphs)}] {g.iri}: {g.triples} triples staged ({took:.1f} s)")
+            done = "staged" if g.action == "staged" else "uploaded"
+            progress(f"  {tag}: {g.triples} triples {done} ({took:.1f} s)")
         report.seconds["upload"] = time.monotonic() - upload_started
         step = "switching the live graphs to the new build"
         t0 = time.monotonic()
-        report.dropped = sorted(set(previous) - {g.iri for g in report.graphs})
         try:
-            store.update(switch_update(report.graphs, previous, report.build_hash, dataset.name), what=step)
+            store.update(switch_update(report.graphs, report.build_hash, dataset.name), what=step)
         except MediakgError:
-            if _switch_happened(backend, report.build_hash):
-                progress("the switch request failed to answer but the store shows the new build live")
-            else:
+            if not _switch_happened(backend, report.build_hash):
                 raise
+            progress("the switch request got no answer, but the store shows the new build live")
         report.seconds["switch"] = time.monotonic() - t0
     except (MediakgError, OSError) as exc:
-        cleaned = _cleanup(store, report.graphs)
+        staged = [g.target for g in report.graphs if g.action == "staged"]
+        cleaned = _cleanup(store, staged)
         after = (
             "staging graphs removed"
             if cleaned
@@ -224,7 +278,18 @@ def load_dataset(
         ) from exc
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    # Check what readers now see.
+    report.retired = sorted(set(live) - {g.iri for g in report.graphs})
+    if report.retired and not _cleanup(store, report.retired):
+        progress(
+            f"could not drop {len(report.retired)} retired graphs now (not served; the next load drops them)"
+        )
+    _verify(backend, report)
+    report.seconds["total"] = time.monotonic() - started
+    return report
+
+
+def _verify(backend: RemoteBackend, report: LoadReport) -> None:
+    """Check what readers now see: exactly the new graphs, with exactly the new number of triples."""
     live = backend.live_graphs(fresh=True) or []
     if live != sorted(g.iri for g in report.graphs):
         raise MediakgError(
@@ -235,8 +300,6 @@ def load_dataset(
         raise MediakgError(
             f"after the switch the live graphs hold {total} triples, expected {report.triples}"
         )
-    report.seconds["total"] = time.monotonic() - started
-    return report
 
 
 def _switch_happened(backend: RemoteBackend, build_hash: str) -> bool:
@@ -246,12 +309,11 @@ def _switch_happened(backend: RemoteBackend, build_hash: str) -> bool:
         return False
 
 
-def _cleanup(store: GraphStore, graphs: list[GraphFile]) -> bool:
-    staged = [g.staging for g in graphs if g.staging]
-    if not staged:
+def _cleanup(store: GraphStore, graphs: list[str]) -> bool:
+    if not graphs:
         return True
     try:
-        store.update(_drop_all(staged), what="removing staging graphs")
+        store.update(_drop_all(graphs), what="removing graphs")
     except MediakgError:
         return False
     return True
@@ -288,9 +350,9 @@ def cmd_load(args: argparse.Namespace) -> int:
     s = report.seconds
     print(
         f"loaded {report.triples} triples in {len(report.graphs)} graphs into {args.endpoint} "
-        f"(build {report.build_hash}; upload {s['upload']:.1f} s, switch {s['switch']:.1f} s, "
-        f"total {s['total']:.1f} s)"
-        + (f"; dropped {len(report.dropped)} graphs no longer in the build" if report.dropped else ""),
+        f"(build {report.build_hash}; {report.count('direct')} new, {report.count('staged')} replaced, "
+        f"{report.count('unchanged')} unchanged, {len(report.retired)} retired graphs; "
+        f"upload {s['upload']:.1f} s, switch {s['switch']:.1f} s, total {s['total']:.1f} s)",
         file=sys.stdout,
     )
     return 0

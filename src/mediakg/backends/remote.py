@@ -305,6 +305,8 @@ class GraphStore:
         self.store_endpoint = store_endpoint
         self.update_endpoint = update_endpoint
         self.http_timeout = http_timeout
+        #: Extra URL parameters for uploads, e.g. Oxigraph's ``no_transaction`` (bulk loader, not atomic).
+        self.bulk_params: dict[str, str] = {}
 
     def _request(self, request: urllib.request.Request, what: str) -> None:
         try:
@@ -326,7 +328,7 @@ class GraphStore:
     ) -> None:
         """Replace ``graph`` with ``data`` (bytes or a binary file object of ``size`` bytes) via GSP PUT."""
         sep = "&" if "?" in self.store_endpoint else "?"
-        url = f"{self.store_endpoint}{sep}{urllib.parse.urlencode({'graph': graph})}"
+        url = f"{self.store_endpoint}{sep}{urllib.parse.urlencode({'graph': graph, **self.bulk_params})}"
         request = urllib.request.Request(
             url, data=data, method="PUT", headers={"Content-Type": content_type, "Content-Length": str(size)}
         )
