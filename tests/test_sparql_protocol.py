@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -424,3 +426,17 @@ def test_prints_url_and_serves_turtle_file_as_default_graph(server_factory, tmp_
     r = httpx.get(base + "/sparql", params={"query": ALL}, timeout=30)
     assert [row["o"]["value"] for row in json_rows(r)] == ["z"]
     assert httpx.get(base + "/health", timeout=5).json()["graphs"] == 0
+
+
+def test_serve_reports_unreadable_data_without_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(f"<{EX}x> <{EX}y> .\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "mediakg.cli", "serve", "--port", "0", "--data", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "cannot load" in done.stderr and "line 1" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout

@@ -69,6 +69,27 @@ def load_file(path: Path) -> ox.Store:
     return store
 
 
+def check_readable(location: Path | str) -> None:
+    """Raise MediakgError (with the parser's line and column) unless :func:`open_store` would succeed.
+
+    Cheap: a persisted store is opened and closed; a file is parsed as a stream, without building a store.
+    """
+    path = Path(location)
+    if path.is_dir():
+        open_store(location)
+        return
+    if not path.is_file():
+        raise MediakgError(f"{path}: no such file")
+    rdf_format = _FORMATS.get(path.suffix.lower())
+    if rdf_format is None:
+        raise MediakgError(f"{path}: unknown RDF file extension (known: {', '.join(sorted(_FORMATS))})")
+    try:
+        for _ in ox.parse(path=str(path), format=rdf_format):
+            pass
+    except (SyntaxError, ValueError, OSError) as exc:
+        raise MediakgError(f"cannot load {path}: {exc}") from exc
+
+
 def named_graphs(store: ox.Store) -> list[str]:
     """IRIs of the store's named graphs, sorted (blank-node graph names are left out)."""
     return sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..errors import MediakgError, UsageError
 from ..paths import project_paths
+from ..store import check_readable
 from .settings import Settings
 
 
@@ -44,7 +45,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .app import create_app
 
     if getattr(args, "endpoint", None):
-        raise UsageError("serve --endpoint (a remote SPARQL store) is not supported yet; use --data or the build")
+        raise UsageError(
+            "serve --endpoint (a remote SPARQL store) is not supported yet; use --data or the build"
+        )
     settings = Settings.from_env(
         host=args.host,
         port=args.port,
@@ -53,6 +56,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         base_iri=getattr(args, "base_iri", None),
         data=resolve_data(args.data or Settings.from_env().data),
     )
+    check_readable(settings.data)  # fail here with a plain message rather than in the workers
     sock = listen(settings.host, settings.port)
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
