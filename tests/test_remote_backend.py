@@ -111,9 +111,13 @@ QUERIES: dict[str, tuple[str, dict]] = {
         "SELECT ?s ?label WHERE { ?s skos:prefLabel ?label }",
         {"label": ox.Literal('Bolat "Bo" Test', language="en")},
     ),
-    "bound-plain-string-injection": (
+    "bound-literal-injection": (
         "SELECT ?s WHERE { ?s skos:prefLabel ?label }",
-        {"label": 'x"@en } ?s ?p ?o . } #'},
+        {"label": ox.Literal('x"@en } ?s ?p ?o . } #')},
+    ),
+    "bound-ntriples-string": (
+        "SELECT ?s ?label WHERE { ?s skos:prefLabel ?label }",
+        {"label": '"Test Ministry"@en'},
     ),
 }
 
@@ -200,10 +204,13 @@ def test_bindings_restrict_answers(server):
         "solutions",
     )
     assert len(everyone) == 3 and len(bolat) == 1
-    injected = remote.query(
-        PREFIXES + QUERIES["bound-plain-string-injection"][0], substitutions={"label": 'x" } #'}
-    )
+    query = PREFIXES + "SELECT ?s WHERE { ?s skos:prefLabel ?label }"
+    injected = remote.query(query, substitutions={"label": ox.Literal('x" } #')})
     assert normalise(injected, "solutions") == []
+    # A string is one N-Triples term; anything else is refused, never pasted.
+    for text in ('x" } #', '"a" . <urn:x> <urn:y> "b"', "<urn:a> } ?s ?p ?o {"):
+        with pytest.raises(QueryRejected, match="N-Triples"):
+            remote.query(query, substitutions={"label": text})
 
 
 def test_result_formats(server):

@@ -109,8 +109,8 @@ class Backend(ABC):
     ) -> QueryResult:
         """Run a SPARQL query and return its serialised answer.
 
-        ``substitutions`` binds variables (name without ``?`` -> RDF term; a plain ``str`` is bound as an
-        ``xsd:string`` literal).
+        ``substitutions`` binds variables (name without ``?`` -> pyoxigraph/rdflib term, or a ``str`` holding
+        one term in N-Triples syntax such as ``"<https://…>"`` or ``'"text"@en'``).
         Raises :class:`StoreUnavailable`, :class:`QueryTimeout`, :class:`QueryRejected`.
         """
 

@@ -46,8 +46,10 @@ _FORMS = {"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"}
 
 
 def to_term(value: Any) -> ox.NamedNode | ox.Literal:
-    """An RDF term for a bound value: pyoxigraph or rdflib IRIs/literals as they are, ``str`` as a plain
-    ``xsd:string`` literal, ``bool``/``int``/``float`` as typed literals. Blank nodes cannot be bound."""
+    """An RDF term for a bound value: pyoxigraph or rdflib IRIs/literals as they are; a ``str`` is one term
+    in N-Triples syntax (``<iri>``, ``"text"@en``, ``"1"^^<datatype>``), as the service passes them;
+    ``bool``/``int``/``float`` become typed literals. Blank nodes cannot be bound. To bind raw user text,
+    pass ``pyoxigraph.Literal(text)``."""
     if isinstance(value, ox.NamedNode | ox.Literal):
         return value
     try:
@@ -61,9 +63,21 @@ def to_term(value: Any) -> ox.NamedNode | ox.Literal:
         if value.language:
             return ox.Literal(str(value), language=value.language)
         return ox.Literal(str(value), datatype=ox.NamedNode(str(value.datatype)) if value.datatype else None)
-    if isinstance(value, bool | int | float | str):
+    if isinstance(value, str):
+        return _parse_term(value)
+    if isinstance(value, bool | int | float):
         return ox.Literal(value)
     raise TypeError(f"cannot bind a {type(value).__name__} in a query: give an IRI or a literal")
+
+
+def _parse_term(text: str) -> ox.NamedNode | ox.Literal:
+    try:
+        quads = list(ox.parse(f"<urn:s> <urn:p> {text} .".encode(), format=ox.RdfFormat.N_TRIPLES))
+    except SyntaxError as exc:
+        raise QueryRejected(f"not an N-Triples term (an IRI or a literal): {text!r}") from exc
+    if len(quads) != 1 or not isinstance(quads[0].object, ox.NamedNode | ox.Literal):
+        raise QueryRejected(f"not one N-Triples IRI or literal: {text!r}")
+    return quads[0].object
 
 
 def _tokens(sparql: str) -> list[tuple[str, str, int, int]]:
