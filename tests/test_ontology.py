@@ -154,6 +154,8 @@ person:elena-tsoi a mkg:Person ; skos:prefLabel "Elena Tsoi"@en ; {P} .
           mkg:inCapacityOf <membership/ingibjorg-gisladottir--director> ] ,
         [ a mkg:Participation ; mkg:agent <org/osce-odihr> ;
           mkg:participantRole <concept/participant-role/host> ] ;
+    mkg:claim [ a mkg:Claim ; mkg:claimant person:beibut-atamkulov ;
+        dct:description "The minister welcomes the cooperation."@en ; {P} ] ;
     dct:description "The foreign minister met the ODIHR director."@en ; {P} .
 
 # dates of different precision: "2019-02-15" and "2019" both lie in a membership that begins "2019-02"
@@ -177,7 +179,8 @@ person:elena-tsoi a mkg:Person ; skos:prefLabel "Elena Tsoi"@en ; {P} .
 
 <document/appeal> a mkg:Appeal ; skos:prefLabel "Appeal of nine NGOs"@en ; mkg:date "2019-03-29"^^xsd:date ;
     mkg:describedIn src:s1 ; dct:creator <org/adil-soz> ; mkg:signatory person:elena-tsoi ;
-    mkg:addressee <org/kz-mfa> ; mkg:callsOn <org/kz-mfa> ; {P} .
+    mkg:addressee <org/kz-mfa> ; mkg:callsOn <org/kz-mfa> ;
+    mkg:citedProvision <provision/kz-criminal-code-art-158> ; {P} .
 <document/report> a mkg:MonitoringReport ; skos:prefLabel "Monitoring report March 2019"@en ;
     mkg:date "2019-03"^^xsd:gYearMonth ; mkg:coversPeriod "2019-03"^^xsd:gYearMonth ;
     mkg:describedIn src:s1 ; dct:creator <org/adil-soz> ; dct:publisher <org/adil-soz> ; {P} .
@@ -190,16 +193,21 @@ person:elena-tsoi a mkg:Person ; skos:prefLabel "Elena Tsoi"@en ; {P} .
     mkg:perpetratorType <concept/actor-type/unidentified-persons> ;
     mkg:participation [ a mkg:Participation ; mkg:agentDescription "a group of young people"@en ;
         mkg:participantRole <concept/participant-role/perpetrator> ] ;
-    mkg:invokedProvision <provision/kz-criminal-code-art-158>, <law/kz-criminal-code> ;
+    mkg:citedProvision <provision/kz-criminal-code-art-158> ; mkg:chargedUnder <law/kz-criminal-code> ;
     mkg:reportedIn <document/appeal> ;
     mkg:claim [ a mkg:Claim ; mkg:claimant <org/kz-mfa> ;
-        dct:description "The ministry denies it."@en ; {P} ] ;
+        dct:description "The ministry denies it."@en ; {P} ] ,
+      # a side the text does not identify: described, optionally typed
+      [ a mkg:Claim ; mkg:agentDescription "a girl from the group"@en ;
+        mkg:claimantType <concept/actor-type/unidentified-persons> ;
+        dct:description "She says the journalist hit her."@en ; {P} ] ;
     {P} .
 # "2019-03-22" vs a report dated "2019-03": same month, not later
 <incident/same-month> a mkg:Incident ; skos:prefLabel "Incident in the report month"@en ;
     mkg:date "2019-03-22"^^xsd:date ; mkg:earliestDate "2019"^^xsd:gYear ;
     mkg:dateBasis <concept/date-basis/stated> ;
     mkg:incidentType <concept/incident-type/civil-lawsuit> ; mkg:reportedIn <document/report> ;
+    mkg:invokedProvision <law/kz-criminal-code> ;  # the general property stays allowed
     mkg:relatedTo <incident/obstruction> ; {P} .
 
 <dataset/adil-soz-monitoring> a qb:DataSet ; qb:structure mkg:MonitoringStructure .
@@ -297,7 +305,22 @@ person:foreign-quote a mkg:Person ; skos:prefLabel "Foreign Quote"@en ; prov:was
     mkg:evidence [ a mkg:Evidence ; oa:exact "a quote" ; dct:source src:s2 ] .
 
 <document/appeal-2> a mkg:Appeal ; skos:prefLabel "Second appeal"@en ; mkg:describedIn src:s1 ;
-    mkg:signatory person:no-provenance ; {P} .
+    mkg:signatory person:no-provenance ; mkg:chargedUnder <law/kz-criminal-code> ;
+    mkg:claim [ a mkg:Claim ; mkg:claimant <org/adil-soz> ; dct:description "Off an event."@en ; {P} ] ;
+    {P} .
+person:cites-a-law a mkg:Person ; skos:prefLabel "Cites A Law"@en ;
+    mkg:citedProvision <law/kz-criminal-code> ; {P} .
+<incident/bad-claims> a mkg:Incident ; skos:prefLabel "Incident with bad claims"@en ;
+    mkg:date "2019-03-01"^^xsd:date ; mkg:dateBasis <concept/date-basis/stated> ;
+    mkg:incidentType <concept/incident-type/detention> ; mkg:chargedUnder <place/warsaw> ;
+    mkg:claim
+        [ a mkg:Claim ; mkg:claimant <org/kz-mfa> ; mkg:agentDescription "the ministry"@en ;
+          dct:description "Named and described at once."@en ; {P} ] ,
+        [ a mkg:Claim ; dct:description "Nobody's claim."@en ; {P} ] ,
+        [ a mkg:Claim ; mkg:agentDescription "an unknown person"@en ;
+          mkg:claimantType <concept/incident-type/detention> ;
+          dct:description "A claim typed with an incident type."@en ; {P} ] ;
+    {P} .
 
 <statistic/broken> a qb:Observation, mkg:Statistic ; qb:dataSet <dataset/adil-soz-monitoring> ;
     mkg:refPeriodStart "2020-08"^^xsd:gYearMonth ; mkg:refPeriodEnd "2020-01"^^xsd:gYearMonth ;
@@ -395,6 +418,15 @@ EXPECTED = [
         "id:statistic/criminal-charges-2020-08-again give the same indicator",
     ),
     ("", "A participation needs either exactly one mkg:agent or an mkg:agentDescription"),
+    ("", "A claim needs either a mkg:claimant (an identified mkg:Person or mkg:Organization) or an"),
+    ("", "of mkg:claimantType is not a concept of the scheme id:concept/actor-type"),
+    (
+        "id:incident/bad-claims",
+        "mkg:invokedProvision (mkg:chargedUnder, mkg:citedProvision) must point to a mkg:LegalProvision",
+    ),
+    ("id:document/appeal-2", "mkg:chargedUnder is used on a mkg:Incident only"),
+    ("id:document/appeal-2", "mkg:claim is used on events only"),
+    ("id:person/cites-a-law", "are used on a mkg:Incident or a mkg:Document (e.g. the appeal) only"),
 ]
 
 
@@ -526,6 +558,19 @@ def test_core_alignments(ontology: Graph) -> None:
         ("mkg:participantRole", "sem:roleType"),
     ]:
         assert (iri(sub), RDFS.subPropertyOf, iri(sup)) in ontology, (sub, sup)
+
+
+def test_provision_relations_and_claims(ontology: Graph) -> None:
+    """chargedUnder and citedProvision refine invokedProvision; claims hang off any sem:Event."""
+    for sub in (MKG.chargedUnder, MKG.citedProvision):
+        assert (sub, RDFS.subPropertyOf, MKG.invokedProvision) in ontology
+    assert (MKG.chargedUnder, RDFS.domain, MKG.Incident) in ontology
+    # no rdfs:domain on the general property and on citedProvision: an appeal (a mkg:Document) cites too
+    assert ontology.value(MKG.invokedProvision, RDFS.domain) is None
+    assert ontology.value(MKG.citedProvision, RDFS.domain) is None
+    assert ontology.value(MKG.claim, RDFS.domain) == URIRef("http://semanticweb.cs.vu.nl/2009/11/sem/Event")
+    assert ontology.value(MKG.agentDescription, RDFS.domain) is None  # participations and claims
+    assert ontology.value(MKG.claimantType, RDFS.domain) == MKG.Claim
 
 
 def test_data_structure_definition(ontology: Graph) -> None:
