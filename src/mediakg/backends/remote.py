@@ -8,7 +8,7 @@ is the set of *live* graphs that ``mediakg load`` recorded in its manifest graph
 Time limits: the HTTP client always gets one (the limit plus a grace period). Virtuoso also takes a per-query
 ``timeout`` parameter (ms). Oxigraph server has no per-query limit, only the server-wide ``--timeout-s``
 option (``.ci/oxigraph-server.sh`` sets it); when it fires Oxigraph has already sent ``200 OK`` and ends the
-body with an error text, which is why every answer is parsed before it is returned.
+body with an error text, which is why every answer is parsed (and re-serialised) before it is returned.
 
 Nothing about an outage is remembered: every call tries the server again, so the backend recovers by itself.
 """
@@ -16,6 +16,8 @@ Nothing about an outage is remembered: every call tries the server again, so the
 from __future__ import annotations
 
 import http.client
+import json
+import re
 import socket
 import time
 import urllib.error
@@ -41,6 +43,8 @@ from ..errors import MediakgError
 from ..namespaces import ID_BASE
 from .base import (
     FORMATS,
+    JSON,
+    XML,
     Backend,
     Health,
     QueryKind,
@@ -71,18 +75,36 @@ def _cancelled_by_server(body: bytes) -> bool:
     return b"cancelled" in tail or b"timeout" in tail or b"timed out" in tail
 
 
-def check_answer(body: bytes, media_type: str, kind: QueryKind) -> None:
-    """Parse a serialised answer fully; raise if it is truncated or malformed (a server-side timeout or an
-    error after streaming began both arrive as ``200 OK``)."""
+def _repair_blank_nodes(body: bytes, media_type: str) -> bytes:
+    """Virtuoso names blank nodes ``nodeID://b123`` in result sets, which is not a valid blank node label."""
+    if b"nodeID://" not in body:
+        return body
+    if media_type == JSON:
+        data = json.loads(body)
+        for row in data.get("results", {}).get("bindings", []):
+            for term in row.values():
+                if term.get("type") == "bnode":
+                    term["value"] = re.sub(r"[^A-Za-z0-9_]", "_", term["value"].removeprefix("nodeID://"))
+        return json.dumps(data).encode("utf-8")
+    return re.sub(rb"<bnode>nodeID://", b"<bnode>", body) if media_type == XML else body
+
+
+def canonical_answer(body: bytes, media_type: str, kind: QueryKind) -> bytes:
+    """Parse a serialised answer fully and write it again with pyoxigraph, the embedded store's serialiser.
+
+    Parsing catches truncated or malformed answers (a server-side timeout or an error after streaming began
+    both arrive as ``200 OK``); re-serialising removes server dialects (Virtuoso's ``typed-literal`` JSON),
+    so both backends answer alike. CSV, which pyoxigraph cannot read, is passed through.
+    """
     try:
         if kind == "graph":
-            for _ in ox.parse(body, format=ox.RdfFormat.from_media_type(media_type)):
-                pass
-        elif media_type != "text/csv":  # pyoxigraph reads JSON, XML and TSV results, not CSV
-            answer = ox.parse_query_results(body, format=ox.QueryResultsFormat.from_media_type(media_type))
-            if isinstance(answer, ox.QuerySolutions):
-                for _ in answer:
-                    pass
+            rdf_format = ox.RdfFormat.from_media_type(media_type)
+            return ox.serialize(ox.parse(body, format=rdf_format), format=rdf_format) or b""
+        if media_type == "text/csv":
+            return body
+        results_format = ox.QueryResultsFormat.from_media_type(media_type)
+        body = _repair_blank_nodes(body, media_type)
+        return ox.parse_query_results(body, format=results_format).serialize(format=results_format) or b""
     except (SyntaxError, ValueError) as exc:
         if _cancelled_by_server(body):
             raise QueryTimeout("the store stopped the query at its time limit") from exc
@@ -181,8 +203,7 @@ class RemoteBackend(Backend):
         got = (headers.get("Content-Type") or media).split(";")[0].strip().lower()
         if got in FORMATS[kind]:
             media = got
-        check_answer(body, media, kind)
-        return body, media, kind
+        return canonical_answer(body, media, kind), media, kind
 
     def _learn_flavor(self, server_header: str) -> None:
         if self.flavor == "auto":

@@ -1,0 +1,178 @@
+"""The remote backend and `mediakg load` against a real Virtuoso (the second SPARQL 1.1 store).
+
+Installs nothing: runs when `virtuoso-t` and `isql-vt` are on PATH (Debian package virtuoso-opensource; see
+.ci/run) and skips otherwise. Each test module run starts its own Virtuoso on free 127.0.0.1 ports with a
+fresh database in a temporary folder, configured from the package's /etc/virtuoso-opensource-7/virtuoso.ini.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from mediakg.backends.base import QueryTimeout
+from mediakg.backends.embedded import EmbeddedBackend
+from mediakg.backends.remote import STAGING_MARKER, GraphStore, RemoteBackend
+from mediakg.errors import MediakgError
+from mediakg.load import live_manifest, load_dataset
+from oxigraph_support import ROOT, free_port
+from test_remote_backend import PREFIXES, QUERIES, TRIG, normalise
+
+TEMPLATE = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
+ISQL = shutil.which("isql-vt") or shutil.which("isql")
+
+pytestmark = pytest.mark.skipif(
+    not (shutil.which("virtuoso-t") and ISQL and TEMPLATE.is_file()),
+    reason="Virtuoso is not installed (Debian package virtuoso-opensource: virtuoso-t, isql-vt)",
+)
+
+
+class Virtuoso:
+    """One virtuoso-t process on its own database folder; can be killed (SIGKILL) and started again."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.sql_port, self.http_port = free_port(), free_port()
+        ini = TEMPLATE.read_text(encoding="utf-8").replace("/var/lib/virtuoso-opensource-7/db/", f"{folder}/")
+        ini = re.sub(r"(?m)^ServerPort\s*=\s*1111\s*$", f"ServerPort = 127.0.0.1:{self.sql_port}", ini)
+        ini = re.sub(r"(?m)^ServerPort\s*=\s*8890\s*$", f"ServerPort = 127.0.0.1:{self.http_port}", ini)
+        ini = re.sub(r"(?m)^ResultSetMaxRows\s*=.*$", "ResultSetMaxRows = 1000000", ini)
+        self.ini = folder / "virtuoso.ini"
+        self.ini.write_text(ini, encoding="utf-8")
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}/sparql"
+
+    @property
+    def graph_store(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}/sparql-graph-crud"
+
+    def start(self) -> Virtuoso:
+        self.process = subprocess.Popen(
+            ["virtuoso-t", "+foreground", "+configfile", str(self.ini)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=self.folder,
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"virtuoso-t exited with {self.process.returncode}; see {self.folder}")
+            try:
+                query = urllib.parse.urlencode({"query": "ASK {}"})
+                urllib.request.urlopen(f"{self.endpoint}?{query}", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("Virtuoso did not answer within 120 s")
+        # Let the anonymous SPARQL user write (SPARQL Update and the Graph Store endpoint).
+        subprocess.run(
+            [ISQL, f"127.0.0.1:{self.sql_port}", "dba", "dba", 'exec=GRANT SPARQL_UPDATE TO "SPARQL";'],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        return self
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(30)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture(scope="module")
+def virtuoso(tmp_path_factory):
+    server = Virtuoso(tmp_path_factory.mktemp("virtuoso")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def trig(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("data") / "test.trig"
+    path.write_text(TRIG, encoding="utf-8")
+    return path
+
+
+def _load(server: Virtuoso, dataset: Path):
+    backend = RemoteBackend(server.endpoint)
+    store = GraphStore(server.graph_store, server.endpoint)
+    return load_dataset(dataset, backend, store, progress=lambda _: None)
+
+
+def _generate(triples: int, seed: int, out: Path) -> Path:
+    script = ROOT / "benchmarks" / "generate.py"
+    subprocess.run(
+        [sys.executable, str(script), "--triples", str(triples), "--seed", str(seed), "--out", str(out)],
+        check=True,
+        capture_output=True,
+    )
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_virtuoso_answers_like_embedded(name, virtuoso, trig):
+    if live_manifest(RemoteBackend(virtuoso.endpoint)).keys() != set(
+        EmbeddedBackend.from_file(trig).named_graphs()
+    ):
+        _load(virtuoso, trig)
+    query, substitutions = QUERIES[name]
+    expected = EmbeddedBackend.from_file(trig).query(PREFIXES + query, substitutions=substitutions)
+    got = RemoteBackend(virtuoso.endpoint).query(PREFIXES + query, substitutions=substitutions)
+    assert got.kind == expected.kind
+    if got.kind == "graph":
+        from rdflib.compare import isomorphic
+
+        assert isomorphic(normalise(got, "graph"), normalise(expected, "graph"))
+    else:
+        assert normalise(got, got.kind) == normalise(expected, expected.kind)
+
+
+def test_virtuoso_timeout_parameter(virtuoso, trig):
+    backend = RemoteBackend(virtuoso.endpoint)
+    with pytest.raises(QueryTimeout):
+        backend.query(
+            "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f . ?g ?s ?h }", timeout=1
+        )
+
+
+def test_virtuoso_killed_midway_keeps_old_data(virtuoso, tmp_path):
+    small = _generate(10_000, 1, tmp_path / "small.nq")
+    big = _generate(100_000, 2, tmp_path / "big.nq")
+    _load(virtuoso, small)
+    backend = RemoteBackend(virtuoso.endpoint)
+    backend.health()
+    store = GraphStore(virtuoso.graph_store, virtuoso.endpoint)
+
+    def progress(line: str) -> None:
+        if "[2/25]" in line:
+            virtuoso.kill()
+
+    with pytest.raises(MediakgError, match="The data served before is unchanged"):
+        load_dataset(big, backend, store, progress=progress)
+    virtuoso.start()
+    assert live_manifest(backend).keys() == set(EmbeddedBackend.from_file(small).named_graphs())
+    assert backend.triple_count() == 10002
+    answer = backend.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert STAGING_MARKER.encode() not in answer.body
+    report = _load(virtuoso, big)
+    assert backend.triple_count() == report.triples == EmbeddedBackend.from_file(big).triple_count()
