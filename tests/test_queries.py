@@ -535,6 +535,53 @@ def test_claims_recorded_as_claims(ask: Answer) -> None:
     assert any(r["claimantLabel"] == "Roman Vasilenko" for r in everything)  # 000: "R. Vasilenko said …"
 
 
+def test_claims_by_sides_the_texts_do_not_identify(ask: Answer) -> None:
+    """A claim by one side is that side's claim even when the text only describes the side."""
+    rows = ask("claims")
+    described = {
+        (r["event"].removeprefix(ID), r["claimantDescription"]) for r in rows if r["claimantDescription"]
+    }
+    # 004 item 1: "according to the statement of a girl from the group impending the work of journalists";
+    # item 6: "because of a claim allegedly received against them", "a statement of an unknown person";
+    # item 7: "representatives of the city authorities and prosecutors accused the media of …";
+    # 003: "Businessman asks to bring Lukpan Akhmedyarov to criminal liability", "the journalists note …";
+    # 000: "Moreover, it was emphasized that interaction with the OSCE aligns perfectly …" (no speaker named).
+    events = {event for event, _ in described}
+    assert events == {
+        "incident/glushkova-detention-astana",
+        "incident/toiken-nurbek-detention-zhanaozen",
+        "incident/toiken-nurbek-criminal-case-art-174",
+        "incident/kari-accused-by-city-authorities",
+        "incident/akhmedyarov-criminal-complaint-by-businessman",
+        "incident/ministry-of-health-media-center-official-representative",
+        "meeting/osce-rfom-beyond-the-headlines-2024",
+    }
+    texts = {event: desc.lower() for event, desc in described}
+    assert "girl from the group" in texts["incident/glushkova-detention-astana"]
+    assert "unknown person" in texts["incident/toiken-nurbek-criminal-case-art-174"]
+    assert "businessman" in texts["incident/akhmedyarov-criminal-complaint-by-businessman"]
+    for r in rows:
+        # one side per claim: an IRI with its label, or a description - never both, never neither
+        assert (r["claimant"] is None) != (r["claimantDescription"] is None), r
+        assert r["claimant"] is None or r["claimantLabel"]
+        assert " ".join(r["quote"].split()) in source_text(r["source"]), r["quote"]
+    kinds = {
+        (r["event"].removeprefix(ID), r["claimantType"].removeprefix(ID + "concept/actor-type/"))
+        for r in rows
+        if r["claimantType"]
+    }
+    assert ("incident/akhmedyarov-criminal-complaint-by-businessman", "business") in kinds
+    assert {
+        ("incident/kari-accused-by-city-authorities", k) for k in ("local-authority", "prosecutor")
+    } <= kinds
+    # 003: the businessman demands prosecution, the journalist gives his account: two sides, two claims.
+    both = ask("claims", event=ID + "incident/akhmedyarov-criminal-complaint-by-businessman")
+    assert {r["claimantLabel"] or r["claimantDescription"] for r in both} == {
+        "Lukpan Akhmedyarov",
+        "An Atyrau businessman",
+    }
+
+
 def test_osce_participating_states(ask: Answer) -> None:
     rows = ask("osce-participating-states")
     assert len({r["state"] for r in rows}) == 57
