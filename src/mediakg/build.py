@@ -82,6 +82,7 @@ class Checked:
     merged: Merged
     outcome: Outcome
     sources: Path | None
+    inputs: dict[str, dict[str, object]]  # hashes taken before parsing: a file edited meanwhile looks stale
 
 
 # --------------------------------------------------------------------------- inputs
@@ -121,6 +122,7 @@ def check(
     problems when anything is wrong. ``out`` is the build directory when building (named in the failure
     message), None when only validating."""
     progress = progress or Progress()
+    hashes = input_hashes(paths)
     inputs = project_inputs(paths)
     shape_inputs = _shape_inputs(paths)
     progress.step(f"parsing {len(inputs) + len(extra) + len(shape_inputs)} files")
@@ -146,7 +148,7 @@ def check(
     if outcome.violations:
         count = len(outcome.violations)
         raise BuildFailed(f"{_verb(out)} failed: {count} violations{_untouched(out)}", 1)
-    return Checked(merged, outcome, sources)
+    return Checked(merged, outcome, sources, hashes)
 
 
 def _verb(out: Path | None) -> str:
@@ -186,7 +188,7 @@ def entity_counts(union: Graph) -> dict[str, int]:
     return {short(c): len(members.get(c, ())) for c in sorted(classes)}
 
 
-def make_summary(paths: ProjectPaths, checked: Checked, seconds: float) -> dict[str, object]:
+def make_summary(checked: Checked, seconds: float) -> dict[str, object]:
     """The content of summary.json."""
     merged = checked.merged
     union = merged.union()
@@ -209,7 +211,7 @@ def make_summary(paths: ProjectPaths, checked: Checked, seconds: float) -> dict[
         "quotes_verified": checked.outcome.quotes_verified,
         "quotes_checked": dict(sorted(checked.outcome.quotes_checked.items())),
         "warnings": len(checked.outcome.problems),
-        "inputs": input_hashes(paths),
+        "inputs": checked.inputs,
     }
 
 
@@ -255,6 +257,7 @@ def bind_id_prefixes(ds: Dataset) -> None:
 
 
 def _write(checked: Checked, summary: dict, folder: Path) -> None:
+    """Write the dataset files, the validation report and the store into ``folder``."""
     ds = checked.merged.dataset
     bind_id_prefixes(ds)
     with warnings.catch_warnings():  # rdflib's own serialisers use its deprecated Dataset API
@@ -267,7 +270,6 @@ def _write(checked: Checked, summary: dict, folder: Path) -> None:
         raise MediakgError(
             f"store has {loaded} quads, the dataset {summary['triples']}: store load incomplete"
         )
-    (folder / SUMMARY).write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def _swap_into_place(tmp: Path, out: Path) -> None:
@@ -300,7 +302,7 @@ def _build(paths: ProjectPaths, out: Path, quiet: bool, stream: TextIO | None = 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
-        summary = make_summary(paths, checked, progress.elapsed())
+        summary = make_summary(checked, progress.elapsed())
         _write(checked, summary, tmp)
         summary["build_seconds"] = round(progress.elapsed(), 2)
         (tmp / SUMMARY).write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

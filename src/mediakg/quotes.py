@@ -74,7 +74,7 @@ def check_quotes(graph: Graph, sources: Path, locate: Callable[[Node], str]) -> 
     evidence = set(graph.subjects(RDF.type, MKG.Evidence)) | set(graph.subjects(OA.exact, None))
     for ev in sorted(evidence, key=lambda n: (describe(graph, n), str(n))):
         holder = next(graph.subjects(MKG.evidence, ev), ev)
-        where = locate(anchor(graph, ev))
+        where = locate(ev) or locate(anchor(graph, ev))  # a blank node lives in exactly one file
         for source in sorted(graph.objects(ev, DCTERMS.source)):
             sid = source_id(graph, source)
             text = texts.get(sid)

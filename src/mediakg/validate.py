@@ -62,6 +62,14 @@ def anchor(graph: Graph, node: Node, depth: int = 4) -> Node:
     return node
 
 
+def locate(merged: Merged, graph: Graph, node: Node | None) -> str:
+    """The file(s) describing ``node``; a blank node is described in exactly one file (its own), which is
+    more precise than the files of the IRI above it, so ask for the node itself first."""
+    if node is None:
+        return ""
+    return merged.locate(node) or merged.locate(anchor(graph, node))
+
+
 def render_path(shapes: Graph, path: Node | None) -> str:
     """SHACL property path in SPARQL-like syntax (``mkg:a/mkg:b``, ``^p``, ``p*``)."""
     if path is None:
@@ -140,7 +148,7 @@ def shacl_problems(merged: Merged, union: Graph, shapes: Graph) -> tuple[list[Pr
             Problem(
                 VIOLATION if severity == SH.Violation else WARNING,
                 " ".join(message.split()),
-                file=merged.locate(anchor(union, focus)) if focus is not None else "",
+                file=locate(merged, union, focus),
                 focus=describe(union, focus),
                 path=render_path(report, report.value(result, SH.resultPath)),
                 component=short(component),
@@ -159,7 +167,7 @@ def literal_problems(merged: Merged, union: Graph) -> list[Problem]:
                 Problem(
                     VIOLATION,
                     f"malformed literal {short(o)}: not a valid {short(o.datatype)}",
-                    file=merged.locate(anchor(union, s)),
+                    file=locate(merged, union, s),
                     focus=describe(union, s),
                     path=short(p),
                     component="mkg:WellFormedLiteral",
