@@ -39,6 +39,7 @@ from mediakg.queries import (
 
 REPO = Path(__file__).resolve().parents[1]
 ID = "https://w3id.org/mediakg/id/"
+MKG = "https://w3id.org/mediakg/ontology#"
 SRC_000 = ID + "source/000_e1ec86c1e54fa2f1"
 SRC_001 = ID + "source/001_922df78b71b0b3fd"
 SRC_002 = ID + "source/002_b54709ca0751dd12"
@@ -411,17 +412,40 @@ def test_incidents_affecting_toiken_any_spelling(ask: Answer) -> None:
 
 
 def test_legal_provisions_invoked(ask: Answer) -> None:
-    rows = {r["articleNumber"]: r for r in ask("legal-provisions-invoked") if r["articleNumber"]}
-    # Glushkova: Art. 293 CC "Hooliganism", changed to Art. 73-2 Administrative Code "Beat"; Toyken: Art. 667
-    # Administrative Code; Toiken and Nurbek: Art. 174 CC.
-    assert {"293", "73-2", "667", "174"} <= set(rows)
-    assert rows["293"]["heading"] == "Hooliganism"
-    assert rows["73-2"]["heading"] == "Beat"
-    assert "Criminal Code" in rows["293"]["lawLabel"] and "Criminal Code" in rows["174"]["lawLabel"]
-    assert "Administrative Code" in rows["667"]["lawLabel"]
-    for art in ("293", "73-2", "667", "174"):
-        assert int(rows[art]["incidents"]) >= 1
-        assert int(rows[art]["withJournalistVictim"]) >= 1
+    rows = ask("legal-provisions-invoked")  # default: brought against the victims (mkg:chargedUnder)
+    # 004: Glushkova "charged for an offense under Article 293 … “Hooliganism”", "changed to article 73-2
+    # of the Administrative Code "Beat""; Toyken "convicted … for violating Article 667"; Toiken and Nurbek
+    # "a criminal case under Article 174". 003: "Businessman asks to bring Lukpan Akhmedyarov to criminal
+    # liability … for … breach of the law of the Republic of Kazakhstan on protection of personal data".
+    charged = {r["articleNumber"] or r["provision"].removeprefix(ID): r for r in rows}
+    assert set(charged) == {"293", "73-2", "667", "174", "law/kz-law-on-protection-of-personal-data"}
+    assert {r["property"] for r in rows} == {MKG + "chargedUnder"}
+    assert {r["relation"] for r in rows} == {MKG + "chargedUnder"}
+    assert charged["293"]["heading"] == "Hooliganism"
+    assert charged["73-2"]["heading"] == "Beat"
+    assert "Criminal Code" in charged["293"]["lawLabel"] and "Criminal Code" in charged["174"]["lawLabel"]
+    assert "Administrative Code" in charged["667"]["lawLabel"]
+    for r in rows:
+        assert (r["incidents"], r["withJournalistVictim"], r["documents"]) == ("1", "1", "0"), r
+    # Cited, not charged: Glushkova "applied to the police officers for help in accordance with Art. 158";
+    # the ministry "recommended … not to violate the law "On Access to Information""; the appeal finds "the
+    # above cases" a disrespect for the Constitution, "Article 20 of which proclaims freedom of speech" -
+    # once, on the appeal, not on each of its incidents.
+    cited = {
+        r["articleNumber"] or r["provision"].removeprefix(ID): (r["incidents"], r["documents"])
+        for r in ask("legal-provisions-invoked", relation="mkg:citedProvision")
+    }
+    assert cited == {"158": ("1", "0"), "law/kz-law-on-access-to-information": ("1", "0"), "20": ("0", "1")}
+    every = ask("legal-provisions-invoked", relation=MKG + "invokedProvision")
+    by_property: dict[str, set[str]] = {}
+    for r in every:
+        by_property.setdefault(r["property"].removeprefix(MKG), set()).add(r["provision"].removeprefix(ID))
+    assert set(by_property) == {"chargedUnder", "citedProvision", "invokedProvision"}
+    assert len(by_property["chargedUnder"]) == 5 and len(by_property["citedProvision"]) == 3
+    # 003: the rules whose approval is the incident are neither charged nor cited
+    assert by_property["invokedProvision"] == {"law/kz-rules-journalistic-activity-at-peaceful-assemblies"}
+    assert {r["relation"] for r in every} == {MKG + "invokedProvision"}
+    assert ask("legal-provisions-invoked", relation="mkg:agent") == []  # not a provision relation
 
 
 def test_officials_and_posts(ask: Answer) -> None:
