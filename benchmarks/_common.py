@@ -127,7 +127,8 @@ def _replicated(real: Path, target: int, out: Path) -> int:
 
 
 def bench_dataset(label: str, target: int, workdir: Path, with_real: bool = True) -> BenchDataset:
-    """An N-Quads file of about ``target`` quads for the benchmarks, made once per size in ``workdir``.
+    """An N-Quads file of about ``target`` quads for the benchmarks, written afresh into ``workdir`` on every
+    call (cheap: seconds for 1M), so it always reflects the current data and generator.
 
     With generate.py (the normal case): synthetic data of the real data's shape from generate.py, plus (by
     default) the real data, so the named questions' default parameters (real laws, people, states) find
@@ -136,32 +137,29 @@ def bench_dataset(label: str, target: int, workdir: Path, with_real: bool = True
     started = time.monotonic()
     workdir.mkdir(parents=True, exist_ok=True)
     real = workdir / "real.nq"
-    if with_real and not real.exists():
+    if with_real:
         real_nquads(real)
     real_quads = count_lines(real) if with_real else 0
     out = workdir / f"bench-{label}{'' if with_real else '-synthetic'}.nq"
     if GENERATOR.is_file():
         synthetic = max(GENERATOR_MIN, target - real_quads)
         syn = workdir / f"synthetic-{synthetic}.nq"
-        if not syn.exists():
-            subprocess.run(
-                [sys.executable, str(GENERATOR), "--triples", str(synthetic), "--out", str(syn)],
-                check=True,
-                cwd=ROOT,
-            )
+        subprocess.run(
+            [sys.executable, str(GENERATOR), "--triples", str(synthetic), "--out", str(syn)],
+            check=True,
+            cwd=ROOT,
+        )
         recipe = f"generate.py --triples {synthetic}" + (" + real project data" if with_real else "")
         if not with_real:
             return BenchDataset(label, syn, count_lines(syn), recipe, time.monotonic() - started)
-        if not out.exists():
-            partial = out.with_name(out.name + ".partial")
-            with partial.open("w", encoding="utf-8") as dst:
-                _append_renamed(syn, dst, "s")
-                _append_renamed(real, dst, "r")
-            partial.replace(out)
+        partial = out.with_name(out.name + ".partial")
+        with partial.open("w", encoding="utf-8") as dst:
+            _append_renamed(syn, dst, "s")
+            _append_renamed(real, dst, "r")
+        partial.replace(out)
     else:
         recipe = "copies of the real project data (generate.py missing)"
-        if not out.exists():
-            _replicated(real, target, out)
+        _replicated(real, target, out)
     return BenchDataset(label, out, count_lines(out), recipe, time.monotonic() - started)
 
 

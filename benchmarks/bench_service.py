@@ -8,8 +8,9 @@ the same N-Quads file (see _common.bench_dataset):
 
 - ``mediakg``: ``mediakg serve --data FILE`` (our service), measured on ``/sparql`` and on ``/api/<name>``;
 - ``rdflib-endpoint``: ``rdflib-endpoint serve FILE`` (rdflib Dataset, union default graph, FastAPI);
-- ``oxigraph``: ``oxigraph load`` then ``oxigraph serve --union-default-graph`` (Rust engine + HTTP, no
-  Python): the near-limit for this data on this machine.
+- ``oxigraph``: ``oxigraph serve --union-default-graph`` (Rust engine + HTTP, no Python), by default on an
+  in-memory store filled over HTTP, like ours with ``--data FILE``; ``--oxigraph-store disk`` uses
+  ``oxigraph load`` + ``serve --location`` (RocksDB, ~5x slower on the heavy questions here).
 
 Each named question is sent as the same SPARQL text to the three SPARQL endpoints: its default parameters
 inlined as a ``VALUES`` row (mediakg.backends.bind.inject_values), because rdflib-endpoint and oxigraph serve
@@ -101,77 +102,80 @@ def ask_ok(url: str, timeout: float = 2.0) -> bool:
     return r.status_code == 200
 
 
-@dataclass
-class Endpoints:
-    """Where each target answers."""
-
-    mediakg: str
-    rdflib: str
-    oxigraph: str
+SERVERS = ("mediakg", "rdflib-endpoint", "oxigraph")
 
 
-def start_servers(
-    data: BenchDataset, work: Path, args: argparse.Namespace, servers: list[Server]
-) -> tuple[Endpoints, dict[str, Any]]:
-    """Start the three servers one after the other (so each start is timed alone); appends each to
-    ``servers`` as soon as it exists, so the caller can stop it whatever happens next."""
-    info: dict[str, Any] = {}
+def start_server(
+    name: str, data: BenchDataset, work: Path, args: argparse.Namespace
+) -> tuple[Server, str, dict]:
+    """Start one server over ``data`` on a free port and wait until it answers ``ASK {}``.
+
+    Returns the server, its SPARQL URL and what to record (arguments, cold start, load time). The caller
+    owns the server from the moment this returns; a server that fails to start is stopped here.
+    """
     logs = work / "logs"
-
-    # (a) our service: cold start = process start -> first 200 on /sparql.
     port = free_port()
-    argv = [
-        shutil.which("mediakg") or "mediakg",
-        *("serve", "--host", "127.0.0.1", "--port", str(port), "--data", str(data.path)),
-        *("--timeout", str(args.timeout)),
-    ]
-    if args.workers:
-        argv += ["--workers", str(args.workers)]
-    ours = Server("mediakg", argv, logs / f"mediakg-{data.label}.log")
-    servers.append(ours.start())
-    mediakg_base = f"http://127.0.0.1:{port}"
-    cold = ours.wait_ready(lambda: ask_ok(mediakg_base + "/sparql"), args.start_limit)
-    say(f"  mediakg serve ready in {cold:.2f} s (cold start to first 200 on /sparql)")
-    info["mediakg"] = {"argv": argv[1:], "cold_start_s": round(cold, 3)}
-
-    # (b) rdflib-endpoint, its own CLI: parses the file into an rdflib Dataset (default_union=True).
-    port = free_port()
-    exe = shutil.which("rdflib-endpoint")
-    if exe is None:
-        raise SystemExit("rdflib-endpoint is not installed: pip install -e '.[bench]'")
-    argv = [exe, "serve", str(data.path), "--host", "127.0.0.1", "--port", str(port)]
-    rdfe = Server("rdflib-endpoint", argv, logs / f"rdflib-endpoint-{data.label}.log")
-    servers.append(rdfe.start())
-    rdflib_url = f"http://127.0.0.1:{port}/"
-    cold = rdfe.wait_ready(lambda: ask_ok(rdflib_url), args.start_limit)
-    say(f"  rdflib-endpoint ready in {cold:.2f} s")
-    info["rdflib-endpoint"] = {"argv": argv[1:], "cold_start_s": round(cold, 3)}
-
-    # (c) raw oxigraph: bulk load into a fresh directory, then serve it (union default graph, as ours).
-    exe = shutil.which("oxigraph")
-    if exe is None:
-        raise SystemExit("the oxigraph server is not installed: pip install oxigraph")
-    store = work / f"oxigraph-{data.label}"
-    shutil.rmtree(store, ignore_errors=True)
-    started = time.monotonic()
-    subprocess.run(
-        [exe, "load", "--location", str(store), "--file", str(data.path)],
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        timeout=args.start_limit,
-    )
-    load_s = time.monotonic() - started
-    port = free_port()
-    argv = [exe, "serve", "--location", str(store), "--bind", f"127.0.0.1:{port}"]
-    argv += ["--union-default-graph", "--timeout-s", str(int(args.timeout))]
-    oxi = Server("oxigraph", argv, logs / f"oxigraph-{data.label}.log")
-    servers.append(oxi.start())
-    oxigraph_url = f"http://127.0.0.1:{port}/query"
-    cold = oxi.wait_ready(lambda: ask_ok(oxigraph_url), args.start_limit)
-    say(f"  oxigraph loaded in {load_s:.2f} s, serving in {cold:.2f} s")
-    info["oxigraph"] = {"argv": argv[1:], "load_s": round(load_s, 3), "cold_start_s": round(cold, 3)}
-    return Endpoints(mediakg_base, rdflib_url, oxigraph_url), info
+    info: dict[str, Any] = {}
+    if name == "mediakg":
+        # Cold start = process start -> first 200 on /sparql (file load and worker pool included).
+        argv = [shutil.which("mediakg") or "mediakg", "serve", "--host", "127.0.0.1", "--port", str(port)]
+        argv += ["--data", str(data.path), "--timeout", str(args.timeout)]
+        if args.workers:
+            argv += ["--workers", str(args.workers)]
+        url = f"http://127.0.0.1:{port}/sparql"
+    elif name == "rdflib-endpoint":
+        # Its own CLI: parses the file into rdflib Dataset(default_union=True), serves it at "/".
+        exe = shutil.which("rdflib-endpoint")
+        if exe is None:
+            raise SystemExit("rdflib-endpoint is not installed: pip install -e '.[bench]'")
+        argv = [exe, "serve", str(data.path), "--host", "127.0.0.1", "--port", str(port)]
+        url = f"http://127.0.0.1:{port}/"
+    else:
+        # Raw oxigraph (union default graph, as ours). "memory": an in-memory server filled over HTTP (the
+        # same kind of store as `mediakg serve --data FILE` uses); "disk": `oxigraph load` into RocksDB,
+        # then `oxigraph serve --location` (the kind of store a build's store/ is).
+        exe = shutil.which("oxigraph")
+        if exe is None:
+            raise SystemExit("the oxigraph server is not installed: pip install oxigraph")
+        argv = [exe, "serve", "--bind", f"127.0.0.1:{port}"]
+        if args.oxigraph_store == "disk":
+            store = work / f"oxigraph-{data.label}"
+            shutil.rmtree(store, ignore_errors=True)
+            started = time.monotonic()
+            subprocess.run(
+                [exe, "load", "--location", str(store), "--file", str(data.path)],
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=args.start_limit,
+            )
+            info["load_s"] = round(time.monotonic() - started, 3)
+            argv += ["--location", str(store)]
+        argv += ["--union-default-graph", "--timeout-s", str(int(args.timeout))]
+        url = f"http://127.0.0.1:{port}/query"
+    server = Server(name, argv, logs / f"{name}-{data.label}.log").start()
+    try:
+        cold = server.wait_ready(lambda: ask_ok(url), args.start_limit)
+    except BaseException:
+        server.stop()
+        raise
+    info = {"argv": argv[1:], "cold_start_s": round(cold, 3), **info}
+    if name == "oxigraph" and args.oxigraph_store == "memory":
+        started = time.monotonic()
+        r = httpx.post(
+            url.rsplit("/", 1)[0] + "/store",
+            content=data.path.read_bytes(),
+            headers={"Content-Type": "application/n-quads"},
+            timeout=args.start_limit,
+        )
+        if r.status_code >= 300:
+            server.stop()
+            raise RuntimeError(f"oxigraph refused the data: HTTP {r.status_code} {r.text[:200]}")
+        info["load_s"] = round(time.monotonic() - started, 3)
+        info["store"] = "memory"
+    loaded = f" (loaded in {info['load_s']:.2f} s before)" if "load_s" in info else ""
+    say(f"  {name} ready in {cold:.2f} s{loaded}")
+    return server, url, info
 
 
 # --------------------------------------------------------------------------------------------- load
@@ -307,30 +311,30 @@ def run_size(
     data = bench_dataset(label, target_quads, work / "data")
     say(f"  {data.path.name}: {data.quads} quads ({data.recipe})")
     result.update({"size": label, "dataset": data.as_json(), "context_before": machine_context()})
-    servers: list[Server] = []
+    servers: dict[str, Server] = {}
+    retired: list[Server] = []  # servers replaced after a stall (their memory figures are kept)
     try:
-        endpoints, result["servers"] = start_servers(data, work, args, servers)
-        urls = {
-            "mediakg": endpoints.mediakg + "/sparql",
-            "rdflib-endpoint": endpoints.rdflib,
-            "oxigraph": endpoints.oxigraph,
-        }
-        drain_url = {"mediakg-api": urls["mediakg"], **urls}
-        stalled: set[str] = set()
+        urls: dict[str, str] = {}
+        result["servers"] = {}
+        for server_name in SERVERS:  # one after the other, so each start is timed alone
+            servers[server_name], urls[server_name], result["servers"][server_name] = start_server(
+                server_name, data, work, args
+            )
+        api_base = urls["mediakg"].rsplit("/", 1)[0]
         questions: dict[str, Any] = {}
         result["questions"] = questions
         for name, text in texts.items():
             per: dict[str, Any] = {}
             questions[name] = per
-            requests = {t: sparql_request(urls[t], text) for t in urls}
-            requests["mediakg-api"] = Request(
-                "GET", f"{endpoints.mediakg}/api/{name}", {"Accept": "application/json"}
-            )
             for target in TARGETS:
-                if target in stalled:
-                    per[target] = {"skipped": "server did not recover from an earlier measurement"}
+                server_name = "mediakg" if target == "mediakg-api" else target
+                if server_name not in servers:
+                    per[target] = {"skipped": "server could not be restarted after a stall"}
                     continue
-                req = requests[target]
+                if target == "mediakg-api":
+                    req = Request("GET", f"{api_base}/api/{name}", {"Accept": "application/json"})
+                else:
+                    req = sparql_request(urls[target], text)
                 first = asyncio.run(check(target, req, args.timeout))
                 entry: dict[str, Any] = {"check": first}
                 per[target] = entry
@@ -345,12 +349,22 @@ def run_size(
                     )
                 else:
                     say(f"  {name} · {target}: check failed {first} - not loaded")
-                waited = drain(drain_url[target], args.drain_limit)
+                waited = drain(urls[server_name], args.drain_limit)
                 if waited is None:
-                    stalled.add(target)
-                    if target == "mediakg":
-                        stalled.add("mediakg-api")
-                    say(f"  {target} did not answer ASK within {args.drain_limit:.0f} s after {name}")
+                    # Still busy with abandoned requests: it would steal CPU from the next measurements.
+                    say(f"  {server_name} did not answer ASK within {args.drain_limit:.0f} s: restarting it")
+                    entry["stalled"] = True
+                    retired.append(servers.pop(server_name))
+                    retired[-1].stop()
+                    try:
+                        servers[server_name], urls[server_name], restart = start_server(
+                            server_name, data, work, args
+                        )
+                        result["servers"][server_name].setdefault("restarts", []).append(restart)
+                    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+                        say(f"  {server_name} could not be restarted: {exc}")
+                    if server_name == "mediakg":
+                        api_base = urls["mediakg"].rsplit("/", 1)[0]
                 elif waited > 1:
                     entry["drain_s"] = round(waited, 1)
             rows = {t: per[t].get("check", {}).get("rows") for t in TARGETS if "check" in per[t]}
@@ -364,16 +378,18 @@ def run_size(
                         "p50": ratio(a.get("p50_ms"), b.get("p50_ms")),
                     }
     finally:
-        for server in reversed(servers):
+        for server in servers.values():
             server.stop()
-        memory = {s.name: s.memory.as_json() for s in servers if s.memory is not None}
-        for name, mem in memory.items():
-            result.setdefault("servers", {}).setdefault(name, {})["memory"] = mem
+        for server in [*retired, *servers.values()]:  # peak over every incarnation of each server
+            if server.memory is not None:
+                mem = server.memory.as_json()
+                entry = result.setdefault("servers", {}).setdefault(server.name, {})
+                old = entry.get("memory")
+                if old is None or (mem["peak_rss_mb"] or 0) > (old["peak_rss_mb"] or 0):
+                    entry["memory"] = mem
         result["context_after"] = machine_context()
         if not args.keep:
-            for s in servers:
-                if s.name == "oxigraph":
-                    shutil.rmtree(work / f"oxigraph-{label}", ignore_errors=True)
+            shutil.rmtree(work / f"oxigraph-{label}", ignore_errors=True)
 
 
 # --------------------------------------------------------------------------------------------- report
@@ -409,21 +425,12 @@ def markdown(results: dict[str, Any]) -> str:
                     rows.append([q, t, "–", "–", "–", "–", "–", e["skipped"]])
                     continue
                 c = e.get("check", {})
+                stall = "; server still busy after the drain limit: restarted" if e.get("stalled") else ""
                 if not c.get("ok"):
-                    rows.append(
-                        [
-                            q,
-                            t,
-                            "–",
-                            c.get("ms"),
-                            "–",
-                            "–",
-                            "–",
-                            f"check failed: {c.get('status') or c.get('error')}",
-                        ]
-                    )
+                    failed = f"check failed: {c.get('status') or c.get('error')}{stall}"
+                    rows.append([q, t, "–", c.get("ms"), "–", "–", "–", failed])
                     continue
-                errs = f"{e['errors']}/{e['requests']}"
+                errs = f"{e['errors']}/{e['requests']}{stall}"
                 rows.append([q, t, c.get("rows"), c.get("ms"), e["rps"], e["p50_ms"], e["p99_ms"], errs])
         out += [
             markdown_table(
@@ -498,6 +505,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--drain-limit", type=float, default=180.0, help="max seconds to wait for a busy server")
     p.add_argument("--workdir", default=str(ROOT / "build" / "bench"), help="datasets, stores and logs")
     p.add_argument("--keep", action="store_true", help="keep the oxigraph store directories")
+    p.add_argument(
+        "--oxigraph-store",
+        choices=["memory", "disk"],
+        default="memory",
+        help="raw oxigraph on an in-memory store (default; like mediakg serve --data) or on RocksDB",
+    )
     p.add_argument("--out", help="results JSON (default benchmarks/results/service-<date>.json)")
     p.add_argument("--markdown", default=str(RESULTS / "service-latest.md"), help="Markdown table file")
     p.add_argument("--note", default="", help="free text stored with the results (e.g. what else ran)")
@@ -524,6 +537,7 @@ def main(argv: list[str] | None = None) -> int:
             "duration": args.duration,
             "timeout": args.timeout,
             "workers": args.workers,
+            "oxigraph_store": args.oxigraph_store,
             "questions": names,
         },
         "note": args.note,
