@@ -44,14 +44,14 @@ def _anchor(iri: str) -> str:
 
 
 def property_labels(g: Graph) -> dict[str, str]:
-    """IRI -> English ``rdfs:label`` of every property the ontology graph ``g`` labels."""
+    """IRI -> English label of every term (property, class, concept) the ontology graph ``g`` labels."""
     out = {}
-    for t in PROPERTY_TYPES:
-        for p in g.subjects(RDF.type, t):
-            if isinstance(p, URIRef):
-                label = _text(g, p, RDFS.label)
+    for prop in (SKOS.prefLabel, RDFS.label):  # rdfs:label wins where both exist
+        for term in set(g.subjects(prop, None)):
+            if isinstance(term, URIRef):
+                label = _text(g, term, prop)
                 if label:
-                    out[str(p)] = label
+                    out[str(term)] = label
     return out
 
 
@@ -191,6 +191,7 @@ _TARGETS = (
     (SH.targetNode, "node"),
     (SH.targetSubjectsOf, "subjects of"),
     (SH.targetObjectsOf, "objects of"),
+    (SH.target, "selected by"),
 )
 _SKIP = {
     RDF.type,
@@ -227,7 +228,9 @@ def _constraints(r: Renderer, node: Node, linker: Linker) -> list[PropertyRow]:
     for p, o in r.g.predicate_objects(node):
         if p in _SKIP:
             continue
-        if isinstance(o, BNode) and (o, RDF.first, None) in r.g:
+        if p == SH.sparql:  # a SPARQL constraint (often a named node): show its message and query
+            values = [Value(text="", nested=r.rows(o, exclude={RDF.type, SH.prefixes}))]
+        elif isinstance(o, BNode) and (o, RDF.first, None) in r.g:
             values = [r.value(x) for x in Collection(r.g, o)]
         else:
             values = [r.value(o)]
@@ -240,6 +243,8 @@ def shapes_doc(g: Graph, linker: Linker, labels: Mapping[str, str] | None = None
     """Documentation of the shapes graph ``g``: every node shape with targets, constraints and messages."""
     r = Renderer(g, linker, labels or {})
     nodes = set(g.subjects(RDF.type, SH.NodeShape)) | {s for t, _ in _TARGETS for s in g.subjects(t, None)}
+    nodes |= set(g.subjects(SH.sparql, None))
+    nodes -= set(g.objects(None, SH.property))  # property shapes are shown inside their node shape
     shapes = []
     for s in nodes:
         props = []

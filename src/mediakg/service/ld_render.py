@@ -153,7 +153,7 @@ class PropertyRow:
 
 def best_label(g: Graph, node: Node, fallback: str | None = None) -> str:
     """English prefLabel, else any prefLabel, rdfs:label or dct:title, else ``fallback`` or the local name."""
-    for prop in (SKOS.prefLabel, RDFS.label, DCTERMS.title):
+    for prop in (SKOS.prefLabel, RDFS.label, DCTERMS.title, MKG.postTitle):
         values = [v for v in g.objects(node, prop) if isinstance(v, Literal)]
         if values:
             english = [v for v in values if v.language == "en"]
@@ -164,7 +164,8 @@ def best_label(g: Graph, node: Node, fallback: str | None = None) -> str:
 
 
 class Renderer:
-    """Renders terms of one description graph ``g`` with the property labels of the ontology."""
+    """Renders the terms of one description graph ``g``; ``property_labels`` (IRI -> label, e.g. the
+    ontology's ``rdfs:label``s) names properties, and any term ``g`` itself does not label."""
 
     def __init__(self, g: Graph, linker: Linker, property_labels: Mapping[str, str]) -> None:
         self.g = g
@@ -178,7 +179,8 @@ class Renderer:
         """One RDF term as a :class:`Value` (blank nodes expanded to their properties, 3 levels deep)."""
         if isinstance(node, URIRef):
             iri = str(node)
-            return Value(text=best_label(self.g, node, qname(iri)), href=self.linker.href(iri), iri=iri)
+            text = best_label(self.g, node, self.property_labels.get(iri) or qname(iri))
+            return Value(text=text, href=self.linker.href(iri), iri=iri)
         if isinstance(node, Literal):
             datatype = str(node.datatype) if node.datatype else None
             if datatype in DATE_TYPES:
@@ -257,24 +259,35 @@ class EntityView:
     is_agent: bool
 
 
+def _with_year(month_day: str, bound: Literal) -> tuple[int, int, int]:
+    """Sort key of a ``--MM-DD`` date using the year of its upper bound (the latest year it can have)."""
+    m = _GMONTHDAY.match(month_day)
+    b = date_sort_key(str(bound))
+    if not m or b[0] == 99999:
+        return b
+    md = (int(m[1]), int(m[2]))
+    return (b[0] if md <= (b[1], b[2] or 31) else b[0] - 1, *md)
+
+
 def _event_date(g: Graph, node: Node) -> tuple[str, tuple[int, int, int]]:
-    """Display date and sort key of an event: ``mkg:date`` (with its bound when the year is missing)."""
+    """Display date and sort key of an event. The key is the stated date; without a year, the day placed
+    in the latest year its bound allows; without a date, the earliest bound, else the latest."""
     date = g.value(node, MKG.date)
     earliest = g.value(node, MKG.earliestDate)
     latest = g.value(node, MKG.latestDate)
-    bound = latest or earliest
     if isinstance(date, Literal):
         shown = display_date(str(date), str(date.datatype) if date.datatype else None)
         key = date_sort_key(str(date))
-        if key[0] == 99999 and isinstance(bound, Literal):
-            key = date_sort_key(str(bound))
-            shown += f", reported by {display_date(str(bound), str(bound.datatype))}"
+        if key[0] == 99999 and isinstance(latest, Literal):
+            key = _with_year(str(date), latest)
+            shown += f", reported by {display_date(str(latest), str(latest.datatype))}"
         return shown, key
     parts = []
     if isinstance(earliest, Literal):
         parts.append("not before " + display_date(str(earliest), str(earliest.datatype)))
     if isinstance(latest, Literal):
         parts.append("by " + display_date(str(latest), str(latest.datatype)))
+    bound = earliest if earliest is not None else latest
     return ", ".join(parts), date_sort_key(str(bound) if bound is not None else None)
 
 

@@ -1,11 +1,12 @@
 """Linked data: entity IRIs answered with content negotiation, class and search pages, ontology and shapes
 documentation, dumps and their VoID description.
 
-Every IRI ``<base_iri><path>`` (``settings.base_iri``, default ``https://w3id.org/mediakg/id/``) is answered at
-``/id/<path>``: an HTML page, or its concise bounded description (:mod:`mediakg.describe`) as Turtle, JSON-LD,
-N-Triples or RDF/XML, chosen by ``Accept`` (parsed by :mod:`.conneg`) or ``?format=``. Every query runs through
-the service's executor, under the same limits as /sparql. Every answer carries ``ETag`` / ``Last-Modified``
-derived from the build (:mod:`.caching`) and honours ``If-None-Match`` / ``If-Modified-Since``.
+Every IRI ``<base_iri><path>`` (``settings.base_iri``, default ``https://w3id.org/mediakg/id/``) is
+answered at ``/id/<path>``: an HTML page, or its concise bounded description (:mod:`mediakg.describe`) as
+Turtle, JSON-LD, N-Triples or RDF/XML, chosen by ``Accept`` (parsed by :mod:`.conneg`) or ``?format=``.
+Every query runs through the service's executor, under the same limits as /sparql. Every answer carries
+``ETag`` / ``Last-Modified`` derived from the build (:mod:`.caching`) and honours ``If-None-Match`` /
+``If-Modified-Since``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -129,6 +131,12 @@ async def select(request: Request, sparql: str, **kwargs: Any) -> list[dict[str,
     return [{k: v["value"] for k, v in row.items()} for row in data["results"]["bindings"]]
 
 
+def nt_string(text: str) -> str:
+    """``text`` as an N-Triples string literal (the executor's substitutions take N-Triples terms)."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{escaped}"'
+
+
 # --------------------------------------------------------------------------- negotiation and validators
 
 
@@ -189,7 +197,7 @@ def page(request: Request, name: str, context: dict[str, Any], status_code: int 
 
 
 def serialize(g: Graph, fmt: RdfFormat, request: Request) -> bytes:
-    """``g`` in format ``fmt``; JSON-LD is compacted with the published context (inlined, so it stands alone)."""
+    """``g`` in format ``fmt``; JSON-LD compacted with the published context (inlined: it stands alone)."""
     for prefix, ns in PREFIXES.items():
         g.bind(prefix, ns, override=True)
     if fmt.name == "jsonld":
@@ -229,12 +237,7 @@ async def entity(request: Request, path: str) -> Response:
     cached = caching.conditional_response(request, etag, modified, {"Vary": "Accept", "Link": links})
     if cached is not None:
         return cached
-    try:
-        query = describe.describe_query(iri)
-    except describe.InvalidIri:
-        g = Graph()
-    else:
-        g = await construct(request, query)
+    g = await description(request, iri)
     if len(g) == 0:
         if iri == DATASET_IRI:
             return RedirectResponse(f"{lk.root}/.well-known/void", status_code=303)
@@ -247,6 +250,31 @@ async def entity(request: Request, path: str) -> Response:
     return finish(request, response, etag, modified)
 
 
+_describe_lock = threading.Lock()
+_descriptions: OrderedDict[tuple[str, str], Graph] = OrderedDict()
+DESCRIPTION_CACHE_SIZE = 512
+
+
+async def description(request: Request, iri: str) -> Graph:
+    """The concise bounded description of ``iri`` (empty if unknown or not an IRI), cached per build so that
+    the HTML page and the four RDF formats of an entity cost one query."""
+    key = (validators(request, "")[0], iri)
+    with _describe_lock:
+        if key in _descriptions:
+            _descriptions.move_to_end(key)
+            return _descriptions[key]
+    try:
+        query = describe.describe_query(iri)
+    except describe.InvalidIri:
+        return Graph()
+    g = await construct(request, query)
+    with _describe_lock:
+        _descriptions[key] = g
+        while len(_descriptions) > DESCRIPTION_CACHE_SIZE:
+            _descriptions.popitem(last=False)
+    return g
+
+
 def not_found(request: Request, media: str, message: str) -> Response:
     if media == HTML:
         return page(
@@ -255,7 +283,7 @@ def not_found(request: Request, media: str, message: str) -> Response:
     return Response(message + "\n", status_code=404, media_type="text/plain", headers={"Vary": "Accept"})
 
 
-# --------------------------------------------------------------------------- ontology labels (cached per build)
+# --------------------------------------------------------------------------- ontology labels (per build)
 
 _cache_lock = threading.Lock()
 _ontology_cache: dict[str, Graph] = {}
@@ -385,7 +413,8 @@ async def class_members(request: Request, name: str) -> Response:
 
 
 # ?q is bound by substitution; pyoxigraph only substitutes projected variables, hence ?q in SELECT/GROUP BY.
-SEARCH = """SELECT ?s ?q (SAMPLE(?pl) AS ?label) (GROUP_CONCAT(DISTINCT ?m; separator=" · ") AS ?matches) WHERE {
+SEARCH = """SELECT ?s ?q (SAMPLE(?pl) AS ?label) (GROUP_CONCAT(DISTINCT ?m; separator=" · ") AS ?matches)
+WHERE {
   ?s <http://www.w3.org/2004/02/skos/core#prefLabel>|<http://www.w3.org/2004/02/skos/core#altLabel> ?m .
   FILTER(isIRI(?s) && CONTAINS(LCASE(STR(?m)), ?q))
   OPTIONAL { ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?pl }
@@ -403,7 +432,7 @@ async def search(request: Request) -> Response:
     lk = linker(request)
     items = []
     if q:
-        rows = await select(request, SEARCH, substitutions={"q": q.lower()})
+        rows = await select(request, SEARCH, substitutions={"q": nt_string(q.lower())})
         for r in rows:
             label = r.get("label") or qname(r["s"])
             note = "" if r.get("matches", "") == label else f"matches: {r.get('matches', '')}"
