@@ -7,7 +7,8 @@
 #                                             its process id goes to DIR.pid, its log to DIR.log
 #
 # The `oxigraph` PyPI package ships the server binary (not the pyoxigraph library). PYTHON selects the
-# interpreter whose pip installs it (default: python3); OXIGRAPH_TIMEOUT_S the server's query time limit (30).
+# interpreter whose pip installs it (default: python3); OXIGRAPH_TIMEOUT_S the server's query time limit (30);
+# OXIGRAPH_WAIT_S how long to wait for it to answer (60; opening a big store takes a while).
 set -euo pipefail
 
 PYTHON="${PYTHON:-python3}"
@@ -54,7 +55,8 @@ PID=$!
 echo "$PID" >"$DIR.pid"
 
 ENDPOINT="http://127.0.0.1:$PORT/query"
-for _ in $(seq 1 100); do
+WAIT_S="${OXIGRAPH_WAIT_S:-60}"
+for _ in $(seq 1 $((WAIT_S * 10))); do
   if ! kill -0 "$PID" 2>/dev/null; then
     echo "oxigraph-server.sh: the server exited; its log ($DIR.log):" >&2
     cat "$DIR.log" >&2
@@ -69,6 +71,6 @@ PY
   fi
   sleep 0.1
 done
-echo "oxigraph-server.sh: the server did not answer at $ENDPOINT within 10 s" >&2
+echo "oxigraph-server.sh: the server did not answer at $ENDPOINT within $WAIT_S s" >&2
 kill "$PID" 2>/dev/null || true
 exit 1

@@ -8,7 +8,7 @@ What it writes (see ontology/MODEL.md; everything passes the shapes together wit
   outlets, a criminal code with provisions;
 - officials holding one to three posts (``mkg:Membership`` with ``org:memberDuring`` bounds) over time, and
   journalists;
-- monthly monitoring reports (one source document and one named graph each) with incidents (victims,
+- monthly monitoring reports (one source document and named graph per year) with incidents (victims,
   perpetrators, claims, invoked provisions), one ``qb:Observation`` per region and indicator, and meetings
   whose participants take part in the capacity of a membership that covers the meeting date;
 - realistic skew: people, places, states and outlets are drawn from a Zipf-like distribution, so a few are
@@ -236,7 +236,7 @@ ARTICLES = [
     ("293", "Hooliganism"),
     ("158", "Obstruction of journalistic activity"),
 ]
-REPORTS_FROM = date(2016, 1, 1)
+REPORTS_FROM = date(2005, 1, 1)
 ACTIVE_STATES = 8  # states with bodies and officials (the first of STATES)
 
 
@@ -495,7 +495,7 @@ class Generator:
             self.labelled(official.iri, ["Official"], label, src)
             state = self.states[self.state_pick()]
             osce = rng.random() < 0.15
-            begin = date(rng.randint(2005, 2019), rng.randint(1, 12), rng.randint(1, 28))
+            begin = date(rng.randint(2000, 2019), rng.randint(1, 12), rng.randint(1, 28))
             roles = rng.sample(OSCE_ROLES if osce else CAREER_ROLES, rng.randint(1, 3 if not osce else 2))
             for k, role in enumerate(roles):
                 last = k == len(roles) - 1
@@ -528,18 +528,20 @@ class Generator:
             self.report(date(REPORTS_FROM.year + k // 12, k % 12 + 1, 1))
 
     def report(self, month: date) -> None:
-        """One monthly monitoring report (one source document, one named graph): statistics per region,
-        incidents and meetings of the month."""
+        """One monthly monitoring report: statistics per region, incidents and meetings of the month. The
+        reports of a year come from one source document (an annual compilation), which is one named graph:
+        stores evaluate queries over a few dozen graphs much faster than over hundreds."""
         w, rng = self.w, self.rng
         ym = f"{month:%Y-%m}"
-        ident = f"synthetic-monitoring-{ym}"
+        ident = f"synthetic-monitoring-{month.year}"
         end = month_end(month)
         published = end + timedelta(days=rng.randint(3, 20))
-        with w.in_graph(iri(f"source/{ident}")):
-            source = self.source_document(
-                ident, f"Monitoring of freedom of speech in Kazakhstan, {ym}", published
-            )
-            w.t(source, f"{DCT}publisher", self.adil_soz)
+        source = iri(f"source/{ident}")
+        with w.in_graph(source):
+            if month.month == 1:
+                self.source_document(ident, f"Monitoring of freedom of speech in Kazakhstan, {month.year}",
+                                     date(month.year + 1, 1, 31))  # fmt: skip
+                w.t(source, f"{DCT}publisher", self.adil_soz)
             doc = iri(f"document/monitoring-{ym}")
             self.labelled(doc, ["MonitoringReport"], f"Monitoring report, {ym}", source)
             w.t(doc, f"{MKG}date", typed(published.isoformat(), "date"))
@@ -617,7 +619,7 @@ class Generator:
             body, _label, actor = rng.choice(kz_bodies[2:])
             self.participation(node, body, "perpetrator")
             w.t(node, f"{MKG}perpetratorType", iri(f"concept/actor-type/{actor}"))
-            if rng.random() < 0.3:
+            if rng.random() < 0.6:
                 claim = w.bnode()
                 w.t(node, f"{MKG}claim", claim)
                 w.t(claim, RDF_TYPE, f"<{MKG}Claim>")

@@ -73,18 +73,21 @@ def test_load_then_queries_see_all_graphs(binary, tmp_path, small):
         done = _cli("--endpoint", server.endpoint, "--file", str(small))
         out, err = done.communicate(timeout=300)
         assert done.returncode == 0, err
-        assert "[1/3]" in out and "[3/3]" in out and "loaded 10002 triples in 3 graphs" in out
         embedded = EmbeddedBackend.from_file(small)
+        graphs, triples = len(embedded.named_graphs()), embedded.triple_count()
+        assert graphs >= 2 and triples >= 10_000
+        assert all(f"[{k}/{graphs}]" in out for k in range(1, graphs + 1))  # progress per graph
+        assert f"loaded {triples} triples in {graphs} graphs" in out
         remote = RemoteBackend(server.endpoint)
         assert remote.named_graphs() == embedded.named_graphs()
-        assert remote.triple_count() == embedded.triple_count() == 10002
+        assert remote.triple_count() == triples
         for query in CHECKS.values():
             assert _rows(remote.query(query)) == _rows(embedded.query(query))
         # Loading the same build again changes nothing and uploads nothing.
         again = _cli("--endpoint", server.endpoint, "--file", str(small))
         out, err = again.communicate(timeout=300)
         assert again.returncode == 0, err
-        assert "0 new, 0 replaced, 3 unchanged" in out
+        assert f"0 new, 0 replaced, {graphs} unchanged" in out
     finally:
         server.stop()
 
@@ -102,7 +105,7 @@ def test_killed_server_midway_keeps_the_old_data(binary, tmp_path, small, big):
         seen = []
         for line in load.stdout:
             seen.append(line)
-            if "[2/25]" in line:
+            if "[1/" in line:  # the first graph is staged; the kill lands in the next upload
                 server.kill()
                 break
         assert server.process.returncode is not None, "the load finished before the kill: " + "".join(seen)
@@ -118,7 +121,7 @@ def test_killed_server_midway_keeps_the_old_data(binary, tmp_path, small, big):
         raw = remote.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")  # no dataset restriction
         assert [r for r in raw if STAGING_MARKER in r["g"].value], "staging graphs survived the crash"
         assert live_manifest(remote).keys() == set(embedded.named_graphs())
-        assert remote.triple_count() == 10002
+        assert remote.triple_count() == embedded.triple_count()
         for name, query in CHECKS.items():
             answer = _rows(remote.query(query))
             assert answer == expected[name], name

@@ -9,7 +9,7 @@ so anything else in the store is invisible to readers. A load:
 1. splits the dataset into one N-Triples file per named graph (default-graph triples go to
    ``id:graph/default``; blank nodes are relabelled per graph so the content hash is reproducible);
 2. sweeps leftovers of an earlier failed load (staging graphs, non-live graphs in the mediakg namespace);
-3. uploads each graph with the Graph Store Protocol (HTTP PUT; Oxigraph: its bulk ``no_transaction`` mode)
+3. uploads each graph with the Graph Store Protocol (HTTP PUT; big graphs in Oxigraph's bulk mode)
    and checks that the store holds exactly the expected number of triples:
    - a graph that is live and unchanged (same hash and count) is skipped;
    - a graph that is live and changed goes to a *staging* graph ``<graph>#mkg-staging-<build hash>``;
@@ -51,6 +51,9 @@ DEFAULT_GRAPH_TARGET = ID_BASE + "graph/default"
 #: Graphs in this namespace that are not live are leftovers of a failed load and are swept.
 OWN_NAMESPACE = "https://w3id.org/mediakg/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
+#: Graphs at least this big go up in the store's bulk mode (Oxigraph: ~4x faster at 100k triples, but
+#: slower than a plain transaction for a few thousand triples because of its fixed cost).
+BULK_THRESHOLD = 20_000
 
 Progress = Callable[[str], None]
 Action = Literal["unchanged", "staged", "direct"]
@@ -247,7 +250,7 @@ def load_dataset(
             step = f"uploading graph {index}/{len(report.graphs)} <{g.iri}>"
             t0 = time.monotonic()
             with open(g.path, "rb") as body:
-                store.put_graph(g.target, body, size=g.path.stat().st_size)
+                store.put_graph(g.target, body, size=g.path.stat().st_size, bulk=g.triples >= BULK_THRESHOLD)
             stored = _count(backend, g.target)
             if stored != g.triples:
                 raise MediakgError(f"the store holds {stored} of the {g.triples} triples sent")
@@ -265,12 +268,20 @@ def load_dataset(
             progress("the switch request got no answer, but the store shows the new build live")
         report.seconds["switch"] = time.monotonic() - t0
     except (MediakgError, OSError) as exc:
-        staged = [g.target for g in report.graphs if g.action == "staged"]
-        cleaned = _cleanup(store, staged)
+        if step.startswith("switching"):
+            raise MediakgError(
+                f"load failed while {step}: {exc}\nThe switch is one update request that the store applies "
+                "as one transaction, so readers see either the data served before or the whole new build, "
+                "never a mix; run `mediakg load` again to make sure the new build is live."
+            ) from exc
+        # Not live yet, so safe to drop: staging graphs and graphs uploaded under their own (non-live) IRI.
+        written = [g.target for g in report.graphs if g.action in ("staged", "direct")]
+        cleaned = _cleanup(store, written)
         after = (
-            "staging graphs removed"
+            "the graphs uploaded so far were removed"
             if cleaned
-            else "staging graphs could not be removed now (queries never see them; the next load drops them)"
+            else "the graphs uploaded so far could not be removed now (queries never see them; "
+            "the next load drops them)"
         )
         raise MediakgError(
             f"load failed while {step}: {exc}\n"
@@ -279,7 +290,7 @@ def load_dataset(
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report.retired = sorted(set(live) - {g.iri for g in report.graphs})
-    if report.retired and not _cleanup(store, report.retired):
+    if report.retired and not _cleanup(store, report.retired, quick=False):
         progress(
             f"could not drop {len(report.retired)} retired graphs now (not served; the next load drops them)"
         )
@@ -309,9 +320,12 @@ def _switch_happened(backend: RemoteBackend, build_hash: str) -> bool:
         return False
 
 
-def _cleanup(store: GraphStore, graphs: list[str]) -> bool:
+def _cleanup(store: GraphStore, graphs: list[str], *, quick: bool = True) -> bool:
+    """Drop ``graphs``, best effort; ``quick``: with a short time limit (the store may have just failed)."""
     if not graphs:
         return True
+    if quick:
+        store = GraphStore(store.store_endpoint, store.update_endpoint, http_timeout=30.0)
     try:
         store.update(_drop_all(graphs), what="removing graphs")
     except MediakgError:

@@ -345,11 +345,19 @@ class GraphStore:
             ) from exc
 
     def put_graph(
-        self, graph: str, data: Any, *, size: int, content_type: str = "application/n-triples"
+        self,
+        graph: str,
+        data: Any,
+        *,
+        size: int,
+        content_type: str = "application/n-triples",
+        bulk: bool = False,
     ) -> None:
-        """Replace ``graph`` with ``data`` (bytes or a binary file object of ``size`` bytes) via GSP PUT."""
+        """Replace ``graph`` with ``data`` (bytes or a binary file object of ``size`` bytes) via GSP PUT;
+        ``bulk``: add :attr:`bulk_params` (worth it for big graphs only: the bulk mode has a fixed cost)."""
         sep = "&" if "?" in self.store_endpoint else "?"
-        url = f"{self.store_endpoint}{sep}{urllib.parse.urlencode({'graph': graph, **self.bulk_params})}"
+        params = {"graph": graph, **(self.bulk_params if bulk else {})}
+        url = f"{self.store_endpoint}{sep}{urllib.parse.urlencode(params)}"
         request = urllib.request.Request(
             url, data=data, method="PUT", headers={"Content-Type": content_type, "Content-Length": str(size)}
         )
