@@ -375,6 +375,8 @@ def fmt(value: object, digits: int = 1) -> str:
     if value is None:
         return "–"
     if isinstance(value, float):
+        if value != 0 and abs(value) < 1:
+            return f"{value:.2g}"  # small ratios keep two significant digits (0.043, not 0.0)
         return f"{value:.{digits}f}"
     return str(value)
 
