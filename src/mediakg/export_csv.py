@@ -52,6 +52,12 @@ def _labels_of(g: Graph, subject: Node, prop: URIRef) -> str:
     return _join(label(g, o) for o in g.objects(subject, prop))
 
 
+def _labels_of_any(g: Graph, subject: Node, prop: URIRef) -> str:
+    """Labels of the values of ``prop`` or of any of its sub-properties (``rdfs:subPropertyOf*`` in ``g``)."""
+    props = set(g.transitive_subjects(RDFS.subPropertyOf, prop))
+    return _join(label(g, o) for p in props for o in g.objects(subject, p))
+
+
 def _participants(g: Graph, subject: Node) -> str:
     out = []
     for p in g.objects(subject, MKG.participation):
@@ -114,7 +120,10 @@ TABLES: tuple[Table, ...] = (
         {
             "incident_types": lambda g, s: _labels_of(g, s, MKG.incidentType),
             "perpetrator_types": lambda g, s: _labels_of(g, s, MKG.perpetratorType),
-            "invoked_provisions": lambda g, s: _labels_of(g, s, MKG.invokedProvision),
+            "charged_under": lambda g, s: _labels_of(g, s, MKG.chargedUnder),
+            "cited_provisions": lambda g, s: _labels_of(g, s, MKG.citedProvision),
+            # every provision in any relation, sub-properties of mkg:invokedProvision included
+            "invoked_provisions": lambda g, s: _labels_of_any(g, s, MKG.invokedProvision),
             "description": lambda g, s: _labels_of(g, s, DCTERMS.description),
         },
     ),
