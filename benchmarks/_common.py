@@ -358,6 +358,22 @@ def versions(packages: Sequence[str]) -> dict[str, str]:
     return out
 
 
+def git_state() -> dict[str, object]:
+    """The commit the benchmark ran on and whether the code under test had local changes."""
+
+    def git(*argv: str) -> str:
+        try:
+            done = subprocess.run(["git", *argv], cwd=ROOT, capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            return ""
+        return done.stdout.strip()
+
+    return {
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "src_changed": bool(git("status", "--porcelain", "--", "src", "queries")),
+    }
+
+
 def today() -> str:
     return dt.date.today().isoformat()
 

@@ -38,6 +38,8 @@ from _common import (
     RESULTS,
     ROOT,
     bench_dataset,
+    fmt,
+    git_state,
     machine_context,
     markdown_table,
     parse_sizes,
@@ -218,7 +220,7 @@ def _cell(child: dict[str, Any], phase: str) -> object:
     if "not_run" in child:
         return "not run"
     if phase in child.get("phases", {}):
-        return child["phases"][phase]["s"]
+        return float(child["phases"][phase]["s"])
     if child.get("timed_out"):
         return "timed out"
     return "failed" if child.get("exit") else "–"
@@ -240,7 +242,7 @@ def markdown(results: dict[str, Any]) -> str:
         shacl = _cell(v, "shacl")
         conforms = v.get("phases", {}).get("shacl", {}).get("conforms")
         if conforms is not None:
-            shacl = f"{shacl} ({'conforms' if conforms else 'violations'})"
+            shacl = f"{fmt(shacl)} ({'conforms' if conforms else 'violations'})"
         rows.append(
             [
                 size["size"],
@@ -307,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         "settings": {"full": args.full, "validate_timeout": args.validate_timeout},
         "note": args.note,
         "context": machine_context(),
+        "git": git_state(),
         "versions": versions(["mediakg", "rdflib", "pyshacl", "pyoxigraph"]),
         "sizes": [],
     }

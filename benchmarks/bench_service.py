@@ -48,6 +48,7 @@ from _common import (
     Server,
     bench_dataset,
     free_port,
+    git_state,
     machine_context,
     markdown_table,
     parse_sizes,
@@ -397,7 +398,10 @@ def run_size(
 
 def markdown(results: dict[str, Any]) -> str:
     """The results as Markdown: per size, a latency table, a ratio table and a server table."""
-    out = [f"# Service benchmark ({results['date']})", ""]
+    git = results.get("git", {})
+    dirty = " + uncommitted changes" if git.get("src_changed") else ""
+    at = f", commit {git['commit']}{dirty}" if git else ""
+    out = [f"# Service benchmark ({results['date']}{at})", ""]
     s = results["settings"]
     out.append(
         f"Concurrency {s['concurrency']}, at most {s['requests']} requests or {s['duration']} s per "
@@ -542,6 +546,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "note": args.note,
         "context": machine_context(),
+        "git": git_state(),
         "versions": versions(
             ["mediakg", "rdflib", "pyoxigraph", "oxigraph", "rdflib-endpoint", "fastapi", "uvicorn", "httpx"]
         ),  # fmt: skip
