@@ -114,9 +114,10 @@ async def run_query(request: Request, sparql: str, result_format: str, **kwargs:
     return result.body
 
 
-async def construct(request: Request, sparql: str) -> Graph:
-    """Run a CONSTRUCT through the executor and parse it into an rdflib Graph."""
-    body = await run_query(request, sparql, "application/n-triples")
+async def construct(request: Request, sparql: str, **kwargs: Any) -> Graph:
+    """Run a CONSTRUCT through the executor (``kwargs``: e.g. ``substitutions``) and parse it into an rdflib
+    Graph."""
+    body = await run_query(request, sparql, "application/n-triples", **kwargs)
     g = Graph()
     for prefix, ns in PREFIXES.items():
         g.bind(prefix, ns, override=True)
@@ -264,10 +265,11 @@ async def description(request: Request, iri: str) -> Graph:
             _descriptions.move_to_end(key)
             return _descriptions[key]
     try:
-        query = describe.describe_query(iri)
+        bound = describe.describe_substitutions(iri)
     except describe.InvalidIri:
         return Graph()
-    g = await construct(request, query)
+    # One query text for every entity (the entity is bound, not pasted): the worker checks it only once.
+    g = await construct(request, describe.DESCRIBE_QUERY, substitutions=bound)
     with _describe_lock:
         _descriptions[key] = g
         while len(_descriptions) > DESCRIPTION_CACHE_SIZE:
