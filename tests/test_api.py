@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from pathlib import Path
 
 import httpx
@@ -205,3 +207,37 @@ def test_openapi_documents_every_question(client: httpx.Client) -> None:
     dates = next(p for p in spec["paths"]["/api/timeline"]["get"]["parameters"] if p["name"] == "from")
     assert "pattern" in json.dumps(dates["schema"])
     assert client.get("/docs").status_code == 200
+
+
+def test_answers_carry_validators_that_depend_on_the_request(client: httpx.Client) -> None:
+    path = "/api/incidents-affecting-person"
+    first, again = client.get(path, params={"name": "Toyken"}), client.get(path, params={"name": "Toyken"})
+    etag = first.headers["etag"]
+    assert etag.startswith('W/"') and again.headers["etag"] == etag
+    assert first.headers["last-modified"] == again.headers["last-modified"]
+    assert "Accept" in first.headers["vary"]
+    others = {
+        client.get(path, params={"name": "toiken"}).headers["etag"],  # another value
+        client.get(path, params={"name": "Toyken", "format": "csv"}).headers["etag"],  # another format
+        client.get(path, params={"name": "Toyken"}, headers={"Accept": "text/csv"}).headers["etag"],
+        client.get("/api/incidents-by-year").headers["etag"],  # another question
+    }
+    assert etag not in others and len(others) == 3  # format=csv and Accept: text/csv: one representation
+    assert "etag" in client.get("/api").headers
+    assert "etag" not in client.get(path, params={"nom": "x"}).headers  # not on a 422
+
+
+@pytest.mark.parametrize("fmt", [None, "csv"])
+def test_conditional_get_is_304(client: httpx.Client, fmt: str | None) -> None:
+    path, params = "/api/timeline", {"from": "2019", **({"format": fmt} if fmt else {})}
+    r = client.get(path, params=params)
+    assert r.status_code == 200
+    etag, modified = r.headers["etag"], r.headers["last-modified"]
+    again = client.get(path, params=params, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and not again.content and again.headers["etag"] == etag
+    assert client.get(path, params=params, headers={"If-Modified-Since": modified}).status_code == 304
+    assert client.get(path, params=params, headers={"If-None-Match": '"x"'}).status_code == 200
+    long_ago = format_datetime(datetime(2000, 1, 1, tzinfo=UTC), usegmt=True)
+    assert client.get(path, params=params, headers={"If-Modified-Since": long_ago}).status_code == 200
+    other = client.get(path, params={"from": "2020"}, headers={"If-None-Match": etag})
+    assert other.status_code == 200

@@ -8,6 +8,8 @@ import json
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 
 import httpx
@@ -33,6 +35,7 @@ TRIG = f"""\
 """
 G1_TRIPLES, G2_TRIPLES = 3, 2
 ALL = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+SPARQL_QUERY = "application/sparql-query"
 CONSTRUCT = "CONSTRUCT WHERE { ?s ?p ?o }"
 
 
@@ -440,3 +443,99 @@ def test_serve_reports_unreadable_data_without_traceback(tmp_path: Path) -> None
     assert done.returncode != 0
     assert "cannot load" in done.stderr and "line 1" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
+
+
+# ------------------------------------------------------------------ validators (ETag, Last-Modified, 304)
+
+
+def test_answers_carry_validators_that_depend_on_the_request(url: str) -> None:
+    first, again = get(url, ALL), get(url, ALL)
+    etag = first.headers["etag"]
+    assert etag.startswith('W/"') and again.headers["etag"] == etag
+    assert first.headers["last-modified"] == again.headers["last-modified"]
+    assert parsedate_to_datetime(first.headers["last-modified"]).year >= 2000
+    others = {
+        get(url, ALL + " LIMIT 5").headers["etag"],  # another query text
+        get(url, ALL, "text/csv").headers["etag"],  # another media type
+        get(url, ALL, format="xml").headers["etag"],
+        get(url, ALL, **{"default-graph-uri": G1}).headers["etag"],  # another dataset
+        get(url, ALL, **{"named-graph-uri": G1}).headers["etag"],
+    }
+    assert etag not in others and len(others) == 5
+    # the same request by POST (form or query body) has the same answer, hence the same validators
+    form = httpx.post(url, data={"query": ALL}, timeout=30)
+    direct = httpx.post(url, content=ALL.encode(), headers={"Content-Type": SPARQL_QUERY}, timeout=30)
+    assert form.headers["etag"] == direct.headers["etag"] == etag
+    assert form.headers["last-modified"] == first.headers["last-modified"]
+    assert "etag" in get(url).headers  # the service description too
+    assert "etag" not in get(url, "SELECT * WHERE { ?s ?p }").headers  # not on errors
+
+
+def test_conditional_get_is_304(url: str) -> None:
+    r = get(url, CONSTRUCT, "application/n-triples")
+    etag, modified = r.headers["etag"], r.headers["last-modified"]
+
+    def conditional(**headers: str) -> httpx.Response:
+        return httpx.get(
+            url,
+            params={"query": CONSTRUCT},
+            headers={"Accept": "application/n-triples", **headers},
+            timeout=30,
+        )
+
+    not_modified = conditional(**{"If-None-Match": etag})
+    assert not_modified.status_code == 304 and not not_modified.content
+    assert not_modified.headers["etag"] == etag and "Accept" in not_modified.headers["vary"]
+    assert conditional(**{"If-None-Match": f'"other", {etag}'}).status_code == 304
+    assert conditional(**{"If-Modified-Since": modified}).status_code == 304
+    assert conditional(**{"If-None-Match": '"other"'}).status_code == 200
+    long_ago = format_datetime(datetime(2000, 1, 1, tzinfo=UTC), usegmt=True)
+    assert conditional(**{"If-Modified-Since": long_ago}).status_code == 200
+    # another representation of the same query: its own ETag, so no 304
+    other = httpx.get(
+        url, params={"query": CONSTRUCT}, headers={"Accept": "text/turtle", "If-None-Match": etag}, timeout=30
+    )
+    assert other.status_code == 200 and other.headers["etag"] != etag
+
+
+def test_if_modified_since_never_hides_an_error(url: str) -> None:
+    """A precondition applies only to a request that succeeds: a broken query stays 400 with a recent date."""
+    recent = format_datetime(datetime.now(UTC), usegmt=True)
+    r = httpx.get(
+        url, params={"query": "SELECT * WHERE { ?s ?p }"}, headers={"If-Modified-Since": recent}, timeout=30
+    )
+    assert r.status_code == 400
+    fresh = f"SELECT ?s WHERE {{ ?s <{EX}name> ?n }} # never asked before"
+    r = httpx.get(url, params={"query": fresh}, headers={"If-Modified-Since": recent}, timeout=30)
+    assert r.status_code == 304 and r.headers["etag"] == get(url, fresh).headers["etag"]
+
+
+def test_304_does_not_run_the_query(tmp_path: Path) -> None:
+    """In process (TestClient) with the real executor, counting the queries it runs."""
+    from fastapi.testclient import TestClient
+
+    from mediakg.service.app import create_app
+    from mediakg.service.settings import Settings
+
+    data = tmp_path / "data.trig"
+    data.write_text(TRIG, encoding="utf-8")
+    app = create_app(Settings(data=data, workers=1))
+    runs: list[str] = []
+    real_run = app.state.executor.run
+
+    async def counting_run(query: str, **kwargs):
+        runs.append(query)
+        return await real_run(query, **kwargs)
+
+    app.state.executor.run = counting_run
+    with TestClient(app) as client:
+        etag = client.get("/sparql", params={"query": ALL}).headers["etag"]
+        assert len(runs) == 1
+        r = client.get("/sparql", params={"query": ALL}, headers={"If-None-Match": etag})
+        assert r.status_code == 304 and len(runs) == 1
+        modified = r.headers["last-modified"]
+        assert (
+            client.get("/sparql", params={"query": ALL}, headers={"If-Modified-Since": modified}).status_code
+            == 304
+        )
+        assert len(runs) == 1

@@ -7,6 +7,9 @@
   or ``format=csv`` gives CSV, and any SPARQL results format (JSON, XML, TSV) is served by Accept or
   ``format=`` (``sparql-json``, ``xml``, ``tsv``) as the store writes it.
 - Unknown parameters and values of the wrong type answer 422 with the reason; an unknown question 404.
+- Answers carry ``ETag`` / ``Last-Modified`` (:mod:`.caching`: the build, plus a hash of the question's text,
+  its parameter values and the media type) and ``Vary: Accept``; a matching ``If-None-Match`` (or an
+  ``If-Modified-Since`` for an answer given before) gets ``304 Not Modified`` without running the question.
 
 No route is written by hand per question: each operation is a function with an explicit signature of typed
 ``Query`` parameters (defaults, examples, descriptions), so ``/openapi.json`` and ``/docs`` show every
@@ -37,7 +40,7 @@ from ..queries import (
     effective_params,
     load_questions,
 )
-from . import conneg
+from . import caching, conneg
 
 JSON = "application/json"
 #: What a question can answer with, in order of preference (the first is the default).
@@ -178,6 +181,28 @@ async def answer(request: Request, question: Question, raw: Mapping[str, str], f
         if fmt:
             return _unprocessable("format", f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
         return JSONResponse(status_code=406, content={"detail": f"can answer with {', '.join(OFFERS)}"})
+    shown = effective_params(question, raw)
+    vary = {"Vary": "Accept"}
+    validators = caching.request_validators(
+        request, caching.request_variant("api", question.name, question.sparql, shown, bound, media)
+    )
+    if validators is not None:
+        not_modified = caching.not_modified_before_answer(request, *validators, vary)
+        if not_modified is not None:
+            return not_modified
+    response = await _run(request, question, bound, media, shown)
+    if validators is None or response.status_code != 200:
+        return response
+    response.headers.update(vary)
+    caching.remember_answer(validators[0])
+    not_modified = caching.conditional_response(request, *validators, vary)  # If-Modified-Since only
+    return not_modified if not_modified is not None else caching.set_validators(response, *validators)
+
+
+async def _run(
+    request: Request, question: Question, bound: Mapping[str, str], media: str, shown: dict[str, str]
+) -> Response:
+    """The answer to ``question`` with the ``bound`` parameters (N-Triples terms) as ``media``."""
     executor = request.app.state.executor
     try:
         if media != JSON:
@@ -193,7 +218,7 @@ async def answer(request: Request, question: Question, raw: Mapping[str, str], f
         return response
     doc: dict[str, Any] = {
         "question": question.name,
-        "params": effective_params(question, raw),
+        "params": shown,
         "columns": columns,
         "rows": rows,
     }
@@ -319,10 +344,17 @@ def make_router(queries_dir: Path | str | None = None) -> APIRouter:
             )
     router = APIRouter()
 
-    async def list_questions(request: Request) -> JSONResponse:
+    async def list_questions(request: Request) -> Response:
         base = str(request.base_url).rstrip("/")
-        return JSONResponse(
-            {"questions": [{**q.as_json(), "url": f"{base}/api/{q.name}"} for q in questions.values()]}
+        doc = {"questions": [{**q.as_json(), "url": f"{base}/api/{q.name}"} for q in questions.values()]}
+        validators = caching.request_validators(request, caching.request_variant("api-list", doc))
+        if validators is None:
+            return JSONResponse(doc)
+        not_modified = caching.conditional_response(request, *validators)
+        return (
+            not_modified
+            if not_modified is not None
+            else caching.set_validators(JSONResponse(doc), *validators)
         )
 
     router.add_api_route(

@@ -14,11 +14,17 @@ the build's fingerprint (hash of ``summary.json``) and its time are the validato
 
 ``variant`` distinguishes representations of the same URL (format, query string), since an ETag names one
 representation. ETags are weak (``W/``): a gzip-encoded body is the same representation.
+
+Answers that are expensive to compute (query results) can be validated before they are computed, see
+:func:`not_modified_before_answer`; :func:`request_variant` turns the parts of a request an answer depends on
+into a ``variant``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+from collections import OrderedDict
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
@@ -100,6 +106,58 @@ def is_not_modified(request: Request, etag: str, last_modified: datetime) -> boo
             since = since.replace(tzinfo=UTC)
         return last_modified.replace(microsecond=0) <= since
     return False
+
+
+def served_location(request: Request) -> Path | None:
+    """The build folder or dataset file the app serves (``settings.data``), None when it has none."""
+    data = getattr(getattr(request.app.state, "settings", None), "data", None)
+    return Path(data) if data else None
+
+
+def request_validators(request: Request, variant: str) -> tuple[str, datetime] | None:
+    """``(etag, last_modified)`` of an answer of the served build, or None when the app serves no local
+    build or dataset file (then answers carry no validators: nothing says when the data changes)."""
+    location = served_location(request)
+    if location is None:
+        return None
+    try:
+        return build_validators(location, variant)
+    except OSError:  # FileNotFoundError included: no build there
+        return None
+
+
+def request_variant(*parts: object) -> str:
+    """A ``variant`` naming everything an answer depends on besides the build (query text, parameters,
+    media type...), unambiguously: ``("a", "b|c")`` and ``("a|b", "c")`` differ."""
+    return json.dumps(parts, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+# ETags of answers this process gave with status 200 (bounded, most recent last).
+_answered: OrderedDict[str, None] = OrderedDict()
+ANSWERED_SIZE = 4096
+
+
+def remember_answer(etag: str) -> None:
+    """Note that a successful answer carrying ``etag`` was given (see :func:`not_modified_before_answer`)."""
+    _answered[etag] = None
+    _answered.move_to_end(etag)
+    while len(_answered) > ANSWERED_SIZE:
+        _answered.popitem(last=False)
+
+
+def not_modified_before_answer(
+    request: Request, etag: str, last_modified: datetime, headers: dict[str, str] | None = None
+) -> Response | None:
+    """A 304 decided before the answer is computed, else None (compute it, then :func:`conditional_response`).
+
+    HTTP applies preconditions only to requests that would succeed (RFC 9110 §13.2.1). A matching
+    ``If-None-Match`` proves it: the client holds this very ETag, which only a successful answer of this build
+    to this request carries. ``If-Modified-Since`` alone proves nothing about a request never answered, so it
+    counts here only for an ETag this process has answered with before.
+    """
+    if request.headers.get("if-none-match") is None and etag not in _answered:
+        return None
+    return conditional_response(request, etag, last_modified, headers)
 
 
 def set_validators(response: Response, etag: str, last_modified: datetime) -> Response:

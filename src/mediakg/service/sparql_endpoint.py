@@ -5,6 +5,12 @@ GET ``?query=``, POST ``application/x-www-form-urlencoded`` (``query=``) and POS
 choose the dataset among the store's named graphs; ``format=`` overrides ``Accept``. GET without a query
 answers the SPARQL Service Description (or, for browsers, a small query form). Updates are refused (403).
 Errors are short plain-text bodies.
+
+Answers carry ``ETag`` / ``Last-Modified`` (:mod:`.caching`): the build's fingerprint and time, the ETag also
+a hash of the query text, the dataset parameters and the media type. A GET whose ``If-None-Match`` matches
+(or whose ``If-Modified-Since`` holds for an answer given before) gets ``304 Not Modified`` without running
+the query. POST answers carry the validators too, but conditional headers on a POST are not evaluated (a 304
+answers only GET and HEAD).
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
-from . import conneg
+from . import caching, conneg
 from .errors import QueryRejected
 from .executor import QueryExecutor, StoreInfo
 
@@ -126,24 +132,40 @@ async def _answer(
         return _error(exc.status, str(exc))
     available = conneg.GRAPH_TYPES if info.kind == "graph" else conneg.SOLUTION_TYPES
     media_type = _negotiate(request, format_param, info.kind, available, f"{info.form} results")
+    default_graphs = _values(params, "default-graph-uri")
+    named_graphs = _values(params, "named-graph-uri")
+    vary = {"Vary": "Accept"}
+    # The answer is a function of the build and of these: validators exist before the query runs.
+    validators = caching.request_validators(
+        request, caching.request_variant("sparql", query, default_graphs, named_graphs, media_type)
+    )
+    if validators is not None:
+        not_modified = caching.not_modified_before_answer(request, *validators, vary)
+        if not_modified is not None:
+            return not_modified
     try:
         outcome = await executor.run(
             query,
             result_format=media_type,
-            default_graph_uris=_values(params, "default-graph-uri"),
-            named_graph_uris=_values(params, "named-graph-uri"),
+            default_graph_uris=default_graphs,
+            named_graph_uris=named_graphs,
         )
     except Exception as exc:
         status = getattr(exc, "status", None)
         if status is None:
             raise
         return _error(status, str(exc))
-    headers = {"Vary": "Accept"}
+    headers = dict(vary)
     if outcome.rows is not None:
         headers["X-Result-Rows"] = str(outcome.rows)
     if outcome.truncation:
         headers["X-Result-Truncated"] = outcome.truncation
-    return Response(outcome.body, media_type=outcome.media_type, headers=headers)
+    response = Response(outcome.body, media_type=outcome.media_type, headers=headers)
+    if validators is None:
+        return response
+    caching.remember_answer(validators[0])
+    not_modified = caching.conditional_response(request, *validators, vary)  # If-Modified-Since only
+    return not_modified if not_modified is not None else caching.set_validators(response, *validators)
 
 
 def _negotiate(
@@ -229,11 +251,20 @@ def _service_description(request: Request, info: StoreInfo | None, format_param:
     media_type = _negotiate(request, format_param, "graph", available, "the service description")
     endpoint = str(request.url.replace(query=""))
     headers = {"Vary": "Accept"}
+    validators = caching.request_validators(
+        request, caching.request_variant("sparql-description", endpoint, media_type)
+    )
+    if validators is not None:
+        not_modified = caching.conditional_response(request, *validators, headers)
+        if not_modified is not None:
+            return not_modified
     if media_type == conneg.HTML:
-        return HTMLResponse(_editor_page(endpoint, info), headers=headers)
-    rdf_format = ox.RdfFormat.from_media_type(media_type)
-    body = ox.serialize(service_description(endpoint, info), format=rdf_format, prefixes=_SD_PREFIXES)
-    return Response(body, media_type=media_type, headers=headers)
+        response: Response = HTMLResponse(_editor_page(endpoint, info), headers=headers)
+    else:
+        rdf_format = ox.RdfFormat.from_media_type(media_type)
+        body = ox.serialize(service_description(endpoint, info), format=rdf_format, prefixes=_SD_PREFIXES)
+        response = Response(body, media_type=media_type, headers=headers)
+    return caching.set_validators(response, *validators) if validators is not None else response
 
 
 def _editor_page(endpoint: str, info: StoreInfo | None) -> str:
