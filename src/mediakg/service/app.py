@@ -2,46 +2,67 @@
 
 Routes: ``/sparql`` (:mod:`.sparql_endpoint`), ``/health``, then the routers of the optional modules
 :mod:`mediakg.service.api` (named questions) and :mod:`mediakg.service.linked_data` (entity pages), each
-included when the module exists. The query executor (worker pool) lives on ``app.state.executor`` and the
-settings on ``app.state.settings``; the pool starts with the app (lifespan) and stops with it.
+included when the module exists. The query executor lives on ``app.state.executor`` and the settings on
+``app.state.settings``; the executor starts with the app (lifespan) and stops with it.
+
+Two executors, one interface: :class:`.executor.QueryExecutor` (worker processes over the build or a
+dataset file, ``settings.data``) and, with ``endpoint``, :class:`.remote_executor.RemoteQueryExecutor`
+(a remote SPARQL 1.1 store filled by ``mediakg load``). With a remote store, ``settings.data`` is replaced
+by the executor's copy of the store's data (``data_dir``), from which ETags, dumps and VoID are made.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import PlainTextResponse
 
+from ..backends import base
 from ..errors import UsageError
 from . import sparql_endpoint
 from .executor import QueryExecutor, StoreUnavailable
+from .remote_executor import RemoteQueryExecutor
 from .settings import Settings
 
 log = logging.getLogger("mediakg.service")
 
 #: Modules whose ``router`` is included after the core routes when they exist.
 OPTIONAL_ROUTERS = ("mediakg.service.api", "mediakg.service.linked_data")
+#: HTTP status of a query failure that escapes a route (entity pages, downloads), by backend error class.
+_STATUS = ((base.QueryRejected, 400), (base.QueryTimeout, 503), (base.StoreUnavailable, 503))
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """Build the service for ``settings.data`` (a build directory or an RDF dataset file)."""
-    if settings.data is None:
-        raise UsageError("no data to serve: settings.data must name a build directory or an RDF file")
-    executor = QueryExecutor.from_settings(settings, Path(settings.data))
+def create_app(settings: Settings, *, endpoint: str | None = None) -> FastAPI:
+    """Build the service for ``settings.data`` (a build directory or an RDF dataset file) or, when
+    ``endpoint`` is given, for the remote SPARQL 1.1 store at that URL."""
+    executor: QueryExecutor | RemoteQueryExecutor
+    if endpoint:
+        executor = RemoteQueryExecutor.from_settings(settings, endpoint)
+        settings = dataclasses.replace(settings, data=executor.data_dir)
+        serving = endpoint
+    else:
+        if settings.data is None:
+            raise UsageError("no data to serve: settings.data must name a build directory or an RDF file")
+        executor = QueryExecutor.from_settings(settings, Path(settings.data))
+        serving = str(settings.data)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
             info = await executor.start()
         except StoreUnavailable as exc:
-            log.error("cannot serve %s: %s", settings.data, exc)
+            log.error("cannot serve %s: %s", serving, exc)
             raise
-        log.info("serving %s: %d triples, %d named graphs", settings.data, info.triples, len(info.graphs))
+        if info is not None:
+            log.info("serving %s: %d triples, %d named graphs", serving, info.triples, len(info.graphs))
         try:
             yield
         finally:
@@ -63,17 +84,21 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.include_router(sparql_endpoint.router)
 
+    async def query_failure(request: Request, exc: Exception) -> PlainTextResponse:
+        """A store failure no route handled (e.g. an entity page while the store is down): its own status
+        and message instead of a 500 with a traceback in the log."""
+        status = getattr(exc, "status", None)
+        if not isinstance(status, int):
+            status = next(code for cls, code in _STATUS if isinstance(exc, cls))
+        return PlainTextResponse(str(exc).rstrip() + "\n", status_code=status)
+
+    for cls, _ in _STATUS:
+        app.add_exception_handler(cls, query_failure)
+
     @app.get("/health")
     async def health(request: Request) -> dict[str, object]:
-        """Liveness and size of the data, from values cached at start (no query runs)."""
-        ex: QueryExecutor = request.app.state.executor
-        info = ex.info
-        return {
-            "status": "ok" if ex.workers_alive else "degraded",
-            "triples": info.triples if info else None,
-            "graphs": len(info.graphs) if info else None,
-            "workers": ex.workers_alive,
-        }
+        """Liveness, the backend, whether the store answers, and the size of the data (cached values)."""
+        return await health_report(request.app.state.executor)
 
     for name in OPTIONAL_ROUTERS:
         try:
@@ -84,3 +109,26 @@ def create_app(settings: Settings) -> FastAPI:
             continue
         app.include_router(module.router)
     return app
+
+
+async def health_report(ex: QueryExecutor | RemoteQueryExecutor) -> dict[str, Any]:
+    """The /health document. Embedded: the store answers when a worker is alive (no query runs). Remote:
+    a cheap ASK with a short time limit, cached a few seconds, so /health never hangs on a dead store."""
+    info = ex.info
+    report: dict[str, Any] = {
+        "triples": info.triples if info else None,
+        "graphs": len(info.graphs) if info else None,
+        "workers": ex.workers_alive,
+    }
+    if isinstance(ex, RemoteQueryExecutor):
+        store = await ex.store_health()
+        ok = store.ok and ex.workers_alive > 0
+        report |= {
+            "backend": "remote",
+            "endpoint": ex.endpoint,
+            "store": {"ok": store.ok, "detail": store.detail},
+        }
+    else:
+        ok = ex.workers_alive > 0
+        report |= {"backend": "embedded", "store": {"ok": ok, "detail": str(ex.location)}}
+    return {"status": "ok" if ok else "degraded", **report}

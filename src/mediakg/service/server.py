@@ -1,10 +1,17 @@
-"""``mediakg serve``: run the service with uvicorn on one process (queries go to the worker pool)."""
+"""``mediakg serve``: run the service with uvicorn on one process.
+
+Queries go to the worker pool over the build (or ``--data``), or with ``--endpoint URL`` to a remote
+SPARQL 1.1 store that ``mediakg load --endpoint URL`` filled (:mod:`.remote_executor`). With a remote store
+the dumps (/download) and the VoID description are made from a copy of the store's live graphs, taken at
+start and again whenever another load goes live, so they always match what the endpoint answers.
+"""
 
 from __future__ import annotations
 
 import argparse
 import socket
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ..errors import MediakgError, UsageError
 from ..paths import project_paths
@@ -39,30 +46,43 @@ def listen(host: str, port: int) -> socket.socket:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """``mediakg serve [--host H] [--port P] [--data FILE] [--timeout S] [--workers N] [--base-iri IRI]``."""
+    """``mediakg serve [--host H] [--port P] [--data FILE | --endpoint URL] [--timeout S] [--workers N]
+    [--base-iri IRI]``."""
     import uvicorn
 
     from .app import create_app
 
-    if getattr(args, "endpoint", None):
-        raise UsageError(
-            "serve --endpoint (a remote SPARQL store) is not supported yet; use --data or the build"
-        )
+    endpoint = getattr(args, "endpoint", None)
+    if endpoint and args.data:
+        raise UsageError("give either --data (serve a file or build) or --endpoint (serve a remote store)")
+    if endpoint:
+        check_endpoint_url(endpoint)
+        data = None
+    else:
+        data = resolve_data(args.data or Settings.from_env().data)
+        check_readable(data)  # fail here with a plain message rather than in the workers
     settings = Settings.from_env(
         host=args.host,
         port=args.port,
         timeout=args.timeout,
         workers=args.workers,
         base_iri=getattr(args, "base_iri", None),
-        data=resolve_data(args.data or Settings.from_env().data),
+        data=data,
     )
-    check_readable(settings.data)  # fail here with a plain message rather than in the workers
     sock = listen(settings.host, settings.port)
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
-    print(f"mediakg serve: {settings.data} on http://{shown}:{port}/sparql", flush=True)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="info", lifespan="on"))
+    print(f"mediakg serve: {endpoint or settings.data} on http://{shown}:{port}/sparql", flush=True)
+    app = create_app(settings, endpoint=endpoint)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="info", lifespan="on"))
     server.run(sockets=[sock])
     if not server.started:
         raise MediakgError("the service did not start (see the messages above)")
     return 0
+
+
+def check_endpoint_url(endpoint: str) -> None:
+    """UsageError unless ``endpoint`` is an absolute http(s) URL (the store itself is checked at start)."""
+    parts = urlsplit(endpoint)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UsageError(f"--endpoint {endpoint!r}: give the http(s) URL of a SPARQL query endpoint")

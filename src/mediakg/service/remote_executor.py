@@ -1,0 +1,445 @@
+"""Answer the service's queries from a remote SPARQL 1.1 store (``mediakg serve --endpoint URL``).
+
+:class:`RemoteQueryExecutor` has the public interface of :class:`.executor.QueryExecutor` (``check``,
+``run``, ``info``, ``start``/``close``, ``workers_alive``), so ``/sparql``, the question API and the entity
+pages run unchanged. A query:
+
+1. passes the lexical check (:func:`.query_check.check_text`) in the web process, as on the embedded service;
+2. passes the parse checks (pyoxigraph syntax, rdflib algebra walk for SERVICE / FROM) in a *checker*: an
+   ordinary :class:`.executor.QueryExecutor` whose workers hold one placeholder triple per live graph. The
+   checks run exactly as for the embedded store, in worker processes that are killed at the time limit:
+   an rdflib parse of a 100,000-character query can take half a minute and a thread cannot be stopped.
+   The placeholder answer is thrown away (``max_rows=0``: at most one solution is computed);
+3. goes to the store through :class:`mediakg.backends.remote.RemoteBackend` (``asyncio.to_thread``), with
+   the time limit as the HTTP client timeout and, for Virtuoso, as the server's own limit; substitutions are
+   bound by a ``VALUES`` row (:mod:`mediakg.backends.bind`), never pasted;
+4. is answered in the requested format with the same row / byte caps as the embedded service: the store's
+   answer (SPARQL JSON or N-Triples) is parsed and re-serialised by :func:`.results.serialise`.
+
+Failures of the store map onto the service errors: unreachable store or no answer in time → 503
+(:class:`StoreUnavailable`, :class:`QueryTimeout`), refused query → 400. Nothing is sticky: every query
+tries the store again, so the service recovers by itself when the store is back.
+
+A background task refreshes the graph list and size (``info``) every ``refresh_seconds`` and, when the load
+manifest says another build went live, re-writes :attr:`RemoteQueryExecutor.data_dir`: a build-like folder
+(``dataset.nq`` fetched from the store, ``summary.json``) from which the linked-data routes compute ETags,
+dumps and the VoID description — so the downloads are the data the store serves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import shutil
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from ..backends import base
+from ..backends.remote import DCT, MANIFEST_GRAPH, RemoteBackend
+from ..errors import MediakgError
+from . import results
+from .conneg import GRAPH_TYPES, NTRIPLES, SOLUTION_TYPES, SPARQL_JSON, TURTLE
+from .errors import QueryRejected, QueryTimeout, StoreUnavailable
+from .executor import QueryExecutor, QueryOutcome, StoreInfo
+from .query_check import Limits, TextInfo, check_text
+from .settings import Settings
+
+__all__ = ["RemoteQueryExecutor", "StoreHealth"]
+
+log = logging.getLogger("mediakg.service")
+
+#: Seconds added to the time limit for the HTTP round trip before the web process stops waiting.
+GRACE_SECONDS = 2.0
+#: Time limit of the queries that copy the whole dataset for the dumps.
+SNAPSHOT_TIMEOUT = 600.0
+#: Placeholder subject/predicate/object of the checker's dataset (one triple per live graph).
+_PLACEHOLDER = "<urn:mediakg:query-check>"
+
+
+@dataclass(frozen=True)
+class StoreHealth:
+    """Whether the store answered a cheap ASK, when that was checked, and what it said."""
+
+    ok: bool
+    detail: str
+    checked: float  # time.monotonic() of the check
+
+
+class RemoteQueryExecutor:
+    """Runs the service's queries on the SPARQL endpoint ``endpoint`` (see the module docstring).
+
+    ``data_dir`` is created at once (an empty folder in the temp dir); :meth:`start` fills it. Call
+    :meth:`close` at the end: it stops the checker and removes ``data_dir``.
+    """
+
+    kind = "remote"
+
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        workers: int = 2,
+        timeout: float = 10.0,
+        memory_limit_mb: int = 2048,
+        max_rows: int = 10_000,
+        max_bytes: int = 10_000_000,
+        limits: Limits | None = None,
+        concurrency: int | None = None,
+        refresh_seconds: float = 30.0,
+        health_seconds: float = 5.0,
+        health_timeout: float = 2.0,
+    ) -> None:
+        self.endpoint = endpoint
+        self.size = max(1, workers)
+        self.timeout = timeout
+        self.memory_limit_mb = memory_limit_mb
+        self.max_rows = max_rows
+        self.max_bytes = max_bytes
+        self.limits = limits or Limits()
+        #: Most queries in flight at the store at once (each holds a thread of the web process).
+        self.concurrency = concurrency or 4 * self.size
+        self.refresh_seconds = refresh_seconds
+        self.health_seconds = health_seconds
+        self.health_timeout = health_timeout
+        self.backend = RemoteBackend(endpoint, http_timeout=timeout)
+        # Refresh and snapshot queries may take longer than a user's query.
+        self._admin = RemoteBackend(endpoint, http_timeout=SNAPSHOT_TIMEOUT)
+        self.data_dir = Path(tempfile.mkdtemp(prefix="mediakg-remote-"))
+        self.info: StoreInfo | None = None
+        self._checker: QueryExecutor | None = None
+        self._checker_graphs: tuple[str, ...] | None = None
+        self._retired: set[asyncio.Task[None]] = set()
+        self._snapshot_key: str | None = None
+        self._slots = asyncio.Semaphore(self.concurrency)
+        self._health: StoreHealth | None = None
+        self._health_lock = asyncio.Lock()
+        self._refresher: asyncio.Task[None] | None = None
+        self._closed = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings, endpoint: str) -> RemoteQueryExecutor:
+        """An executor configured by the service settings (``workers`` sizes the checker pool)."""
+        return cls(
+            endpoint,
+            workers=settings.workers,
+            timeout=settings.timeout,
+            memory_limit_mb=settings.memory_limit_mb,
+            max_rows=settings.max_rows,
+            max_bytes=settings.max_bytes,
+            limits=Limits(settings.max_query_length, settings.max_depth, settings.max_nodes),
+        )
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> StoreInfo | None:
+        """Read the store's graphs and size, copy its data for the dumps and start the checker.
+
+        A store that does not answer is not fatal: the service starts, queries answer 503, and the
+        background refresh picks the store up when it answers. Returns ``info`` (None in that case).
+        """
+        try:
+            await self.refresh()
+        except StoreUnavailable as exc:
+            log.warning("the store does not answer yet (%s); queries answer 503 until it does", exc)
+            await asyncio.to_thread(self._write_empty_snapshot)
+            await self._ensure_checker(())
+        self._refresher = asyncio.get_running_loop().create_task(self._refresh_loop())
+        return self.info
+
+    async def close(self) -> None:
+        """Stop the refresh task and the checker; remove ``data_dir``."""
+        self._closed = True
+        if self._refresher is not None:
+            self._refresher.cancel()
+            with contextlib.suppress(BaseException):
+                await self._refresher
+        for task in list(self._retired):
+            task.cancel()
+        if self._checker is not None:
+            await self._checker.close()
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    @property
+    def workers_alive(self) -> int:
+        """Checker worker processes ready or busy (the store itself is reported by :meth:`store_health`)."""
+        return self._checker.workers_alive if self._checker is not None else 0
+
+    async def _refresh_loop(self) -> None:
+        while not self._closed:
+            # Poll quickly until the store has answered once, then every refresh_seconds.
+            await asyncio.sleep(self.refresh_seconds if self.info is not None else 2.0)
+            try:
+                await self.refresh()
+            except StoreUnavailable as exc:
+                log.warning("store refresh failed (keeping the last known state): %s", exc)
+            except Exception:  # keep refreshing whatever happens; the next round may succeed
+                log.exception("store refresh failed")
+
+    async def refresh(self) -> StoreInfo:
+        """Re-read graphs, size and load manifest; restart the checker when the graphs changed and re-copy
+        the data when another build went live. Raises StoreUnavailable when the store does not answer."""
+        try:
+            graphs, triples, manifest = await asyncio.to_thread(self._read_state)
+        except base.StoreUnavailable as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        except MediakgError as exc:
+            raise StoreUnavailable(f"cannot read the store's graphs: {exc}") from exc
+        await self._ensure_checker(tuple(graphs))
+        key = json.dumps([manifest, graphs, triples])
+        if key != self._snapshot_key:
+            try:
+                await asyncio.to_thread(self._write_snapshot, graphs, manifest)
+            except MediakgError as exc:
+                raise StoreUnavailable(f"cannot copy the store's data for the dumps: {exc}") from exc
+            self._snapshot_key = key
+        self.info = StoreInfo(triples, tuple(graphs))
+        return self.info
+
+    def _read_state(self) -> tuple[list[str], int, dict[str, str]]:
+        graphs = self._admin.named_graphs()
+        triples = self._admin.triple_count()
+        rows = self._admin.select(
+            f"SELECT ?p ?v WHERE {{ GRAPH <{MANIFEST_GRAPH}> {{ <{MANIFEST_GRAPH}> ?p ?v "
+            f"FILTER(?p IN (<{DCT}identifier>, <{DCT}modified>, <{DCT}source>)) }} }}"
+        )
+        manifest = {r["p"].value.removeprefix(DCT): r["v"].value for r in rows}
+        return graphs, triples, manifest
+
+    async def _ensure_checker(self, graphs: tuple[str, ...]) -> None:
+        """A checker whose dataset names exactly ``graphs`` (FROM / FROM NAMED are checked against them)."""
+        if self._checker is not None and self._checker_graphs == graphs:
+            return
+        folder = Path(tempfile.mkdtemp(prefix="checker-", dir=self.data_dir))
+        placeholder = folder / "graphs.nq"
+        placeholder.write_text(
+            "".join(f"{_PLACEHOLDER} {_PLACEHOLDER} {_PLACEHOLDER} <{g}> .\n" for g in graphs),
+            encoding="utf-8",
+        )
+        checker = QueryExecutor(
+            placeholder,
+            workers=self.size,
+            timeout=self.timeout,
+            memory_limit_mb=self.memory_limit_mb,
+            max_rows=0,
+            max_bytes=self.max_bytes,
+            limits=self.limits,
+        )
+        await checker.start()
+        old, self._checker, self._checker_graphs = self._checker, checker, graphs
+        if old is not None:
+            # queries already on the old checker may finish (they are bounded by the time limit)
+            async def retire() -> None:
+                await asyncio.sleep(self.timeout + GRACE_SECONDS)
+                await old.close()
+
+            task = asyncio.get_running_loop().create_task(retire())
+            self._retired.add(task)
+            task.add_done_callback(self._retired.discard)
+
+    # ------------------------------------------------------------------ the data copy for the dumps
+
+    def _write_snapshot(self, graphs: list[str], manifest: Mapping[str, str]) -> None:
+        """Copy the live graphs into ``data_dir/dataset.nq`` (one SELECT per graph) and write
+        ``summary.json`` last: its hash is the build fingerprint the ETags derive from."""
+        tmp = self.data_dir / "dataset.nq.part"
+        digest = hashlib.sha256()
+        with open(tmp, "w", encoding="utf-8") as out:
+            for graph in graphs:
+                answer = self._admin.query(
+                    "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }",
+                    substitutions={"g": ox.NamedNode(graph)},
+                    timeout=SNAPSHOT_TIMEOUT,
+                )
+                solutions = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
+                name = ox.NamedNode(graph)
+                for row in solutions:
+                    line = f"{ox.Quad(row['s'], row['p'], row['o'], name)} .\n"
+                    digest.update(line.encode("utf-8"))
+                    out.write(line)
+        (self.data_dir / "dataset.nq").unlink(missing_ok=True)
+        tmp.replace(self.data_dir / "dataset.nq")
+        summary = {
+            "built_at": manifest.get("modified") or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "source": f"SPARQL endpoint {self.endpoint}",
+            "load": dict(manifest),
+            "graphs": len(graphs),
+            "dataset_sha256": digest.hexdigest(),
+        }
+        self._write_summary(summary)
+
+    def _write_empty_snapshot(self) -> None:
+        (self.data_dir / "dataset.nq").write_text("", encoding="utf-8")
+        self._write_summary({"source": f"SPARQL endpoint {self.endpoint}", "status": "store unavailable"})
+
+    def _write_summary(self, summary: Mapping[str, Any]) -> None:
+        tmp = self.data_dir / "summary.json.part"
+        tmp.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        tmp.replace(self.data_dir / "summary.json")
+
+    # ------------------------------------------------------------------ health
+
+    async def store_health(self) -> StoreHealth:
+        """Whether the store answers ``ASK {}`` within ``health_timeout`` s; cached ``health_seconds`` s.
+        Never raises and never waits longer than about ``health_timeout``."""
+        cached = self._health
+        if cached is not None and time.monotonic() - cached.checked < self.health_seconds:
+            return cached
+        try:
+            await asyncio.wait_for(self._health_lock.acquire(), self.health_timeout)
+        except TimeoutError:  # another request is checking right now; report what is known
+            return cached or StoreHealth(False, "checking", time.monotonic())
+        try:
+            cached = self._health
+            if cached is not None and time.monotonic() - cached.checked < self.health_seconds:
+                return cached
+            try:
+                health = await asyncio.wait_for(asyncio.to_thread(self.backend.health), self.health_timeout)
+                self._health = StoreHealth(health.ok, health.detail, time.monotonic())
+            except TimeoutError:
+                self._health = StoreHealth(
+                    False,
+                    f"the SPARQL endpoint {self.endpoint} gave no answer within {self.health_timeout:g} s",
+                    time.monotonic(),
+                )
+            return self._health
+        finally:
+            self._health_lock.release()
+
+    # ------------------------------------------------------------------ queries
+
+    def check(self, query: str) -> TextInfo:
+        """The lexical safety check, as :meth:`.executor.QueryExecutor.check` (graphs: the live graphs)."""
+        graphs = self.info.graphs if self.info else ()
+        return check_text(query, graphs, self.limits)
+
+    async def run(
+        self,
+        query: str,
+        *,
+        result_format: str | None = None,
+        substitutions: Mapping[str, str] | None = None,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+        timeout: float | None = None,
+        max_rows: int | None = None,
+        max_bytes: int | None = None,
+    ) -> QueryOutcome:
+        """Run a read-only query on the store; arguments, answer and errors as
+        :meth:`.executor.QueryExecutor.run` (WorkerCrashed only from the checker)."""
+        info = self.check(query)
+        if result_format is None:
+            result_format = TURTLE if info.kind == "graph" else SPARQL_JSON
+        allowed = GRAPH_TYPES if info.kind == "graph" else SOLUTION_TYPES
+        if result_format not in allowed:
+            raise QueryRejected(
+                f"{info.form} results cannot be given as {result_format}; available: {', '.join(allowed)}"
+            )
+        graphs = set(self.info.graphs) if self.info else set()
+        for uri in (*default_graph_uris, *named_graph_uris):
+            if uri not in graphs:
+                raise QueryRejected(f"<{uri}> is not a graph of this dataset; GET /sparql lists the graphs")
+        limit = self.timeout if timeout is None else timeout
+        if self._checker is None:
+            raise StoreUnavailable("the query executor is not started")
+        # The parse checks, in a worker process that is killed at the limit; the answer is discarded.
+        await self._checker.run(query, timeout=limit, max_rows=0)
+        if not default_graph_uris and not named_graph_uris and info.dataset:
+            # The protocol's default-graph-uri (which the backend always sends) overrides FROM: send the
+            # query's own dataset clause as protocol parameters instead.
+            default_graph_uris = [iri for clause, iri in info.dataset if clause == "FROM"]
+            named_graph_uris = [iri for clause, iri in info.dataset if clause == "FROM NAMED"]
+        wire = NTRIPLES if info.kind == "graph" else SPARQL_JSON
+        answer = await self._ask_store(
+            query,
+            wire,
+            substitutions=dict(substitutions or {}),
+            default_graph_uris=list(default_graph_uris),
+            named_graph_uris=list(named_graph_uris),
+            limit=limit,
+        )
+        caps = (
+            self.max_rows if max_rows is None else max_rows,
+            self.max_bytes if max_bytes is None else max_bytes,
+        )
+        serialised = await asyncio.to_thread(_reserialise, answer, result_format, *caps)
+        return QueryOutcome(
+            body=serialised.body,
+            media_type=result_format,
+            kind=serialised.kind,
+            rows=serialised.rows,
+            truncated=serialised.truncated is not None,
+            truncation=serialised.truncated,
+        )
+
+    async def _ask_store(
+        self,
+        query: str,
+        wire: str,
+        *,
+        substitutions: dict[str, str],
+        default_graph_uris: list[str],
+        named_graph_uris: list[str],
+        limit: float,
+    ) -> base.QueryResult:
+        """One query at the store in a thread, within ``limit`` (+ grace); errors mapped to HTTP statuses."""
+        started = time.monotonic()
+        try:
+            await asyncio.wait_for(self._slots.acquire(), limit)
+        except TimeoutError:
+            raise QueryTimeout(
+                f"all {self.concurrency} connections to the store stayed busy for {limit:g} s; "
+                "try again later"
+            ) from None
+        try:
+            remaining = max(limit - (time.monotonic() - started), 0.5)
+            call = asyncio.to_thread(
+                self.backend.query,
+                query,
+                result_format=wire,
+                substitutions=substitutions,
+                default_graph_uris=default_graph_uris,
+                named_graph_uris=named_graph_uris,
+                timeout=remaining,
+            )
+            return await asyncio.wait_for(call, remaining + GRACE_SECONDS)
+        except TimeoutError:
+            raise QueryTimeout(
+                f"the store gave no answer within {limit:g} s; narrow the query down (LIMIT, more specific "
+                "patterns)"
+            ) from None
+        except base.QueryTimeout as exc:
+            raise QueryTimeout(f"{exc}; narrow the query down (LIMIT, more specific patterns)") from exc
+        except base.StoreUnavailable as exc:
+            raise StoreUnavailable(f"{exc}; try again later") from exc
+        except base.QueryRejected as exc:
+            raise QueryRejected(str(exc)) from exc
+        except MediakgError as exc:  # e.g. 401: the service is misconfigured, not the query wrong
+            raise StoreUnavailable(str(exc)) from exc
+        finally:
+            self._slots.release()
+
+
+def _reserialise(
+    answer: base.QueryResult, media_type: str, max_rows: int, max_bytes: int
+) -> results.Serialised:
+    """The store's answer (SPARQL JSON, or N-Triples for graphs) in ``media_type`` under the caps."""
+    try:
+        if answer.kind == "graph":
+            # results.serialise takes pyoxigraph's query answers: read the triples back as one
+            store = ox.Store()
+            store.load(answer.body, format=ox.RdfFormat.N_TRIPLES)
+            parsed: Any = store.query("CONSTRUCT WHERE { ?s ?p ?o }")
+        else:
+            parsed = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
+    except (SyntaxError, ValueError) as exc:
+        raise QueryRejected(f"the store sent an answer that cannot be read: {exc}") from exc
+    return results.serialise(parsed, media_type, max_rows, max_bytes)
