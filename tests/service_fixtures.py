@@ -11,6 +11,9 @@ or the module-scoped fixture ``server_factory`` (import it into the test module:
 ``from service_fixtures import server_factory  # noqa: F401``), which stops its servers when the module
 ends: ``base_url = server_factory(data_file, timeout=2)``.
 
+To serve a remote SPARQL store instead (``mediakg serve --endpoint URL``), pass ``endpoint=`` and no data:
+``start_server(endpoint="http://127.0.0.1:7878/query")`` / ``server_factory(endpoint=..., timeout=2)``.
+
 Keyword settings are any field of :class:`mediakg.service.settings.Settings` (``timeout``, ``workers``,
 ``max_rows``, ``max_bytes``, ``max_depth``, ``memory_limit_mb``, ``base_iri``…), passed to the server
 process as ``MEDIAKG_SERVICE_<NAME>`` environment variables.
@@ -38,15 +41,23 @@ _URL = re.compile(r"on (http://\S+)/sparql")
 
 
 @contextmanager
-def start_server(data_file: Path | str, startup_timeout: float = 60.0, **settings: Any) -> Iterator[str]:
-    """Run ``mediakg serve --data DATA_FILE --port 0`` until the block ends; yields the base URL
-    (``http://127.0.0.1:PORT``) once ``/health`` answers. The server's output goes to a temp file whose
-    tail is shown if it fails to start."""
+def start_server(
+    data_file: Path | str | None = None,
+    startup_timeout: float = 60.0,
+    *,
+    endpoint: str | None = None,
+    **settings: Any,
+) -> Iterator[str]:
+    """Run ``mediakg serve --data DATA_FILE --port 0`` (or ``--endpoint ENDPOINT``) until the block ends;
+    yields the base URL (``http://127.0.0.1:PORT``) once ``/health`` answers. The server's output goes to a
+    temp file whose tail is shown if it fails to start."""
+    if (data_file is None) == (endpoint is None):
+        raise ValueError("give either data_file or endpoint")
     env = dict(os.environ)
     for name, value in settings.items():
         env[ENV_PREFIX + name.upper()] = str(value)
     command = [sys.executable, "-m", "mediakg.cli", "serve", "--host", "127.0.0.1", "--port", "0"]
-    command += ["--data", str(data_file)]
+    command += ["--endpoint", endpoint] if endpoint else ["--data", str(data_file)]
     with tempfile.NamedTemporaryFile("w+", prefix="mediakg-serve-", suffix=".log") as log:
         # output to a file: an unread pipe would fill up with access logs and block the server
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
@@ -82,10 +93,11 @@ def _wait_until_up(process: subprocess.Popen[bytes], log: Path, timeout: float) 
 
 @pytest.fixture(scope="module")
 def server_factory() -> Iterator[Callable[..., str]]:
-    """``server_factory(data_file, **settings) -> base_url``; servers stop at the end of the module."""
+    """``server_factory(data_file, **settings) -> base_url`` (or ``server_factory(endpoint=URL, ...)``);
+    servers stop at the end of the module."""
     with ExitStack() as stack:
 
-        def start(data_file: Path | str, **settings: Any) -> str:
+        def start(data_file: Path | str | None = None, **settings: Any) -> str:
             return stack.enter_context(start_server(data_file, **settings))
 
         yield start

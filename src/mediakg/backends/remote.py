@@ -54,6 +54,7 @@ from .base import (
     StoreUnavailable,
     choose_format,
 )
+from .bind import _tokens as sparql_tokens
 from .bind import inject_values
 
 #: Graph in which ``mediakg load`` records the live graphs and the build it loaded.
@@ -111,6 +112,21 @@ def canonical_answer(body: bytes, media_type: str, kind: QueryKind) -> bytes:
         raise QueryRejected(f"the store sent a malformed {media_type} answer: {exc}") from exc
 
 
+_QUERY_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
+
+
+def query_form(sparql: str) -> str:
+    """The form keyword of a query (SELECT, ASK, CONSTRUCT, DESCRIBE; SELECT when none is found), skipping
+    comments, strings, IRIs and prefixed names (``PREFIX select: <…>``, ``ex:ask``)."""
+    for kind, text, start, end in sparql_tokens(sparql):
+        if kind != "word" or text.upper() not in _QUERY_FORMS:
+            continue
+        if sparql[end : end + 1] == ":" or sparql[start - 1 : start] == ":":
+            continue
+        return text.upper()
+    return "SELECT"
+
+
 class RemoteBackend(Backend):
     """Queries a SPARQL 1.1 query endpoint over HTTP."""
 
@@ -146,7 +162,9 @@ class RemoteBackend(Backend):
         sw.setRequestMethod(URLENCODED)
         sw.setOnlyConneg(True)
         sw.setQuery(sparql)
-        query_type = (sw.queryType or "SELECT").upper()
+        # SPARQLWrapper's own guess reads words in comments ('# addressed' -> ADD) and then sends the query
+        # as an update; tell it the form found past comments, strings and IRIs.
+        sw.queryType = query_type = query_form(sparql)
         kind: QueryKind = (
             "graph"
             if query_type in ("CONSTRUCT", "DESCRIBE")

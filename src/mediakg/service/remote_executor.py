@@ -20,10 +20,12 @@ Failures of the store map onto the service errors: unreachable store or no answe
 (:class:`StoreUnavailable`, :class:`QueryTimeout`), refused query → 400. Nothing is sticky: every query
 tries the store again, so the service recovers by itself when the store is back.
 
-A background task refreshes the graph list and size (``info``) every ``refresh_seconds`` and, when the load
-manifest says another build went live, re-writes :attr:`RemoteQueryExecutor.data_dir`: a build-like folder
-(``dataset.nq`` fetched from the store, ``summary.json``) from which the linked-data routes compute ETags,
-dumps and the VoID description — so the downloads are the data the store serves.
+A background task reads the load manifest every ``refresh_seconds`` (one small query) and, when another
+build went live, re-reads the graph list and size (``info``) and re-writes ``data_dir``: a build-like
+folder (``dataset.nq`` copied from the store, ``summary.json``) from which the linked-data routes and the
+ETags of every answer take the build fingerprint, the dumps and the VoID description — so the downloads are
+the data the store serves, and ETags change within ``refresh_seconds`` of a load. Without a load manifest
+(a store not filled by ``mediakg load``) the graphs and size are re-read every time instead.
 """
 
 from __future__ import annotations
@@ -94,7 +96,7 @@ class RemoteQueryExecutor:
         max_bytes: int = 10_000_000,
         limits: Limits | None = None,
         concurrency: int | None = None,
-        refresh_seconds: float = 30.0,
+        refresh_seconds: float = 5.0,
         health_seconds: float = 5.0,
         health_timeout: float = 2.0,
     ) -> None:
@@ -119,6 +121,7 @@ class RemoteQueryExecutor:
         self._checker_graphs: tuple[str, ...] | None = None
         self._retired: set[asyncio.Task[None]] = set()
         self._snapshot_key: str | None = None
+        self._manifest: dict[str, str] = {}
         self._slots = asyncio.Semaphore(self.concurrency)
         self._health: StoreHealth | None = None
         self._health_lock = asyncio.Lock()
@@ -185,10 +188,14 @@ class RemoteQueryExecutor:
                 log.exception("store refresh failed")
 
     async def refresh(self) -> StoreInfo:
-        """Re-read graphs, size and load manifest; restart the checker when the graphs changed and re-copy
-        the data when another build went live. Raises StoreUnavailable when the store does not answer."""
+        """Re-read the load manifest and, when another build went live (or there is no manifest), the
+        graphs and size; restart the checker when the graphs changed and re-copy the data when anything
+        changed. Raises StoreUnavailable when the store does not answer."""
         try:
-            graphs, triples, manifest = await asyncio.to_thread(self._read_state)
+            manifest = await asyncio.to_thread(self._read_manifest)
+            if manifest and self.info is not None and manifest == self._manifest:
+                return self.info  # the same build is live: nothing to re-read
+            graphs, triples = await asyncio.to_thread(self._read_size)
         except base.StoreUnavailable as exc:
             raise StoreUnavailable(str(exc)) from exc
         except MediakgError as exc:
@@ -201,18 +208,20 @@ class RemoteQueryExecutor:
             except MediakgError as exc:
                 raise StoreUnavailable(f"cannot copy the store's data for the dumps: {exc}") from exc
             self._snapshot_key = key
+        self._manifest = manifest
         self.info = StoreInfo(triples, tuple(graphs))
         return self.info
 
-    def _read_state(self) -> tuple[list[str], int, dict[str, str]]:
-        graphs = self._admin.named_graphs()
-        triples = self._admin.triple_count()
+    def _read_manifest(self) -> dict[str, str]:
+        """Build identifier, time and source file of the live load (empty without a load manifest)."""
         rows = self._admin.select(
             f"SELECT ?p ?v WHERE {{ GRAPH <{MANIFEST_GRAPH}> {{ <{MANIFEST_GRAPH}> ?p ?v "
             f"FILTER(?p IN (<{DCT}identifier>, <{DCT}modified>, <{DCT}source>)) }} }}"
         )
-        manifest = {r["p"].value.removeprefix(DCT): r["v"].value for r in rows}
-        return graphs, triples, manifest
+        return {r["p"].value.removeprefix(DCT): r["v"].value for r in rows}
+
+    def _read_size(self) -> tuple[list[str], int]:
+        return self._admin.named_graphs(), self._admin.triple_count()
 
     async def _ensure_checker(self, graphs: tuple[str, ...]) -> None:
         """A checker whose dataset names exactly ``graphs`` (FROM / FROM NAMED are checked against them)."""
@@ -400,7 +409,7 @@ class RemoteQueryExecutor:
                 "try again later"
             ) from None
         try:
-            remaining = max(limit - (time.monotonic() - started), 0.5)
+            remaining = round(max(limit - (time.monotonic() - started), 0.5), 1)
             call = asyncio.to_thread(
                 self.backend.query,
                 query,
