@@ -1,4 +1,4 @@
-"""Support for the linked-data tests: the build they run against, and an app serving it.
+"""Support for the linked-data and export tests: the build they run against.
 
 The tests use the real build (the ``built_dataset`` session fixture). While the hand-mapped data is still
 being written and does not validate, they fall back to a small build made from
@@ -50,20 +50,3 @@ def linked_data_build(request: pytest.FixtureRequest, tmp_path_factory: pytest.T
             stacklevel=2,
         )
         return make_fixture_build(tmp_path_factory.mktemp("ld-fixture") / "build")
-
-
-class InProcessExecutor:
-    """The executor's ``run`` over the embedded backend, in the test process.
-
-    Used only for the exhaustive sweep of every entity: the real executor parses every query with rdflib in a
-    worker (~0.25 s for the description query), which makes thousands of requests too slow for the suite.
-    The same routes are also checked through the real executor on a sample.
-    """
-
-    def __init__(self, store_dir: Path) -> None:
-        from mediakg.backends.embedded import EmbeddedBackend
-
-        self.backend = EmbeddedBackend.open(store_dir)
-
-    async def run(self, query: str, *, result_format: str | None = None, substitutions=None, **_):
-        return self.backend.query(query, result_format=result_format, substitutions=substitutions)

@@ -65,6 +65,10 @@ __all__ = [
 
 log = logging.getLogger("mediakg.service")
 
+#: Seconds within which a reply that has begun to arrive must be complete (answers are capped at
+#: ``max_bytes``, so reading one takes milliseconds; this only bounds the wait if the worker hangs mid-send).
+READ_TIMEOUT = 30.0
+
 _ERRORS: dict[str, type[Exception]] = {
     cls.__name__: cls for cls in (QueryRejected, QuerySyntaxError, UpdateRefused, WorkerCrashed)
 }
@@ -198,13 +202,15 @@ class QueryExecutor:
             name="mediakg-query-worker",
             daemon=True,
         )
-        await asyncio.to_thread(process.start)
-        child.close()
         w = _Worker(process, parent)
         self._workers[id(w)] = w
+        deadline = time.monotonic() + self.start_timeout
         try:
-            message = await self._receive(w, self.start_timeout)
+            await asyncio.wait_for(asyncio.to_thread(process.start), self.start_timeout)
+            child.close()
+            message = await self._receive(w, deadline - time.monotonic())
         except BaseException as exc:
+            child.close()  # idempotent
             self._discard(w, replace=False)
             self._last_failure = f"worker did not start: {exc!r}"
             raise StoreUnavailable(self._last_failure) from exc
@@ -249,13 +255,15 @@ class QueryExecutor:
         self._kill(w)
         self._live.discard(id(w))
         self._workers.pop(id(w), None)
-        # reap the zombie off the event loop
-        asyncio.get_running_loop().run_in_executor(None, w.process.join, 5)
+        if w.process.pid is not None:  # started: reap the zombie off the event loop
+            asyncio.get_running_loop().run_in_executor(None, w.process.join, 5)
         if replace:
             self._replace_later()
 
     async def _receive(self, w: _Worker, timeout: float) -> Any:
-        """The next message from ``w``; TimeoutError after ``timeout`` s, EOFError if it died."""
+        """The next message from ``w``; TimeoutError after ``timeout`` s (or when a message that has begun to
+        arrive is not complete within READ_TIMEOUT s), EOFError if it died. The caller kills ``w`` on
+        TimeoutError, which also ends the read left behind in its thread."""
         loop = asyncio.get_running_loop()
         readable: asyncio.Future[None] = loop.create_future()
         fd = w.conn.fileno()
@@ -270,7 +278,7 @@ class QueryExecutor:
         finally:
             loop.remove_reader(fd)
         # the writer is sending this message right now; read it off the event loop
-        return await asyncio.to_thread(w.conn.recv)
+        return await asyncio.wait_for(asyncio.to_thread(w.conn.recv), READ_TIMEOUT)
 
     async def _acquire(self, timeout: float) -> _Worker:
         """An idle, living worker; waits up to ``timeout`` s for one."""
@@ -364,7 +372,8 @@ class QueryExecutor:
         w = await self._acquire(limit)
         started = time.monotonic()
         try:
-            await asyncio.to_thread(w.conn.send, job)
+            # an idle worker reads at once; the bound only matters if it hangs (then it is killed)
+            await asyncio.wait_for(asyncio.to_thread(w.conn.send, job), limit)
             reply = await self._receive(w, limit)
         except TimeoutError:
             self._discard(w)
