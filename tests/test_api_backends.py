@@ -264,6 +264,21 @@ def test_service_refused_before_the_store(proxied, query: str) -> None:
         target.close()
 
 
+def test_slow_parse_check_is_stopped_before_the_store(proxied) -> None:
+    """3,500 triple patterns (just under the length limit) take rdflib ~30 s to parse: the check runs in a
+    worker process that is killed at the 2 s limit, and the query never reaches the store."""
+    client, proxy = proxied
+    query = "SELECT * WHERE { " + " ".join(f"?s{i} <urn:p> ?o{i} ." for i in range(3500)) + " }"
+    sent_before = len(proxy.queries)
+    started = time.monotonic()
+    r = client.post("/sparql", content=query, headers={"Content-Type": "application/sparql-query"})
+    assert r.status_code == 503 and "within 2 s" in r.text, r.text
+    assert time.monotonic() - started < 6
+    assert not any("?s3499" in q for q in proxy.queries[sent_before:])
+    # the killed worker is replaced: the next query is answered
+    assert client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).status_code == 200
+
+
 def test_store_time_limit_gives_503(proxied) -> None:
     client, _ = proxied
     heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"

@@ -113,8 +113,9 @@ class RemoteQueryExecutor:
         self.health_seconds = health_seconds
         self.health_timeout = health_timeout
         self.backend = RemoteBackend(endpoint, http_timeout=timeout)
-        # Refresh and snapshot queries may take longer than a user's query.
-        self._admin = RemoteBackend(endpoint, http_timeout=SNAPSHOT_TIMEOUT)
+        # Refresh queries (manifest, graphs, size) may take longer than a user's query; the copy for the
+        # dumps passes its own, longer limit.
+        self._admin = RemoteBackend(endpoint, http_timeout=max(60.0, timeout))
         self.data_dir = Path(tempfile.mkdtemp(prefix="mediakg-remote-"))
         self.info: StoreInfo | None = None
         self._checker: QueryExecutor | None = None
@@ -153,8 +154,10 @@ class RemoteQueryExecutor:
             await self.refresh()
         except StoreUnavailable as exc:
             log.warning("the store does not answer yet (%s); queries answer 503 until it does", exc)
-            await asyncio.to_thread(self._write_empty_snapshot)
-            await self._ensure_checker(())
+            if not (self.data_dir / "summary.json").is_file():
+                await asyncio.to_thread(self._write_empty_snapshot)
+            if self._checker is None:
+                await self._ensure_checker(())
         self._refresher = asyncio.get_running_loop().create_task(self._refresh_loop())
         return self.info
 
@@ -259,23 +262,26 @@ class RemoteQueryExecutor:
     def _write_snapshot(self, graphs: list[str], manifest: Mapping[str, str]) -> None:
         """Copy the live graphs into ``data_dir/dataset.nq`` (one SELECT per graph) and write
         ``summary.json`` last: its hash is the build fingerprint the ETags derive from."""
-        tmp = self.data_dir / "dataset.nq.part"
         digest = hashlib.sha256()
-        with open(tmp, "w", encoding="utf-8") as out:
-            for graph in graphs:
-                answer = self._admin.query(
-                    "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }",
-                    substitutions={"g": ox.NamedNode(graph)},
-                    timeout=SNAPSHOT_TIMEOUT,
-                )
-                solutions = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
-                name = ox.NamedNode(graph)
-                for row in solutions:
-                    line = f"{ox.Quad(row['s'], row['p'], row['o'], name)} .\n"
-                    digest.update(line.encode("utf-8"))
-                    out.write(line)
-        (self.data_dir / "dataset.nq").unlink(missing_ok=True)
-        tmp.replace(self.data_dir / "dataset.nq")
+        # a name of its own: a refresh abandoned at start may still be writing its copy
+        handle, name = tempfile.mkstemp(dir=self.data_dir, suffix=".part")
+        tmp = Path(name)
+        try:
+            with open(handle, "w", encoding="utf-8") as out:
+                for graph in graphs:
+                    answer = self._admin.query(
+                        "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }",
+                        substitutions={"g": ox.NamedNode(graph)},
+                        timeout=SNAPSHOT_TIMEOUT,
+                    )
+                    solutions = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
+                    for row in solutions:
+                        line = f"{ox.Quad(row['s'], row['p'], row['o'], ox.NamedNode(graph))} .\n"
+                        digest.update(line.encode("utf-8"))
+                        out.write(line)
+            tmp.replace(self.data_dir / "dataset.nq")
+        finally:
+            tmp.unlink(missing_ok=True)
         summary = {
             "built_at": manifest.get("modified") or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "source": f"SPARQL endpoint {self.endpoint}",
