@@ -4,7 +4,8 @@ The session build is pushed into Oxigraph with ``mediakg load``; then one embedd
 remote-backed services (``--endpoint``, real uvicorn processes) answer the same requests and must agree:
 every named question (with its defaults and with its example parameters), /sparql SELECT/ASK/CONSTRUCT,
 entity pages and dumps. SERVICE is refused before anything reaches the store (a recording proxy sits between
-one service and Oxigraph); a store that goes down answers 503 and the service recovers when it is back.
+one service and Oxigraph); another `mediakg load` goes live without a restart; a store that goes down
+answers 503 and the service recovers when it is back.
 """
 
 from __future__ import annotations
@@ -90,6 +91,18 @@ class RecordingProxy:
         self.server.server_close()
 
 
+def load(endpoint: str, dataset: Path) -> None:
+    """``mediakg load`` the dataset file into the store behind ``endpoint``."""
+    loaded = subprocess.run(
+        [sys.executable, "-m", "mediakg.cli", "load", "--endpoint", endpoint, "--quiet"]
+        + ["--file", str(dataset)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert loaded.returncode == 0, loaded.stderr
+
+
 @pytest.fixture(scope="module")
 def oxigraph(tmp_path_factory: pytest.TempPathFactory, built_dataset: Path) -> Iterator[OxigraphServer]:
     """A real `oxigraph serve` holding the session build, pushed with `mediakg load`."""
@@ -97,14 +110,7 @@ def oxigraph(tmp_path_factory: pytest.TempPathFactory, built_dataset: Path) -> I
     if binary is None:
         pytest.skip("the oxigraph server binary is not on PATH and `pip install oxigraph` failed")
     server = OxigraphServer(binary, tmp_path_factory.mktemp("oxigraph") / "db", timeout_s=5).start()
-    loaded = subprocess.run(
-        [sys.executable, "-m", "mediakg.cli", "load", "--endpoint", server.endpoint, "--quiet"]
-        + ["--file", str(built_dataset / "dataset.nq")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert loaded.returncode == 0, loaded.stderr
+    load(server.endpoint, built_dataset / "dataset.nq")
     yield server
     server.stop()
 
@@ -305,6 +311,32 @@ def test_entity_page_and_dumps_from_the_store(embedded, remote, built_dataset: P
     assert {q.graph_name for q in served} == {q.graph_name for q in built}
     assert remote.get("/.well-known/void").status_code == 200
     assert remote.get("/download").status_code == 200
+
+
+def test_new_load_goes_live_without_restart(
+    remote, oxigraph: OxigraphServer, built_dataset: Path, tmp_path: Path
+) -> None:
+    """Another `mediakg load` is picked up within seconds: graphs (FROM is checked against them), size,
+    ETags and dumps follow the store."""
+    extra = ID + "graph/test-extra"
+    query = f"SELECT ?o FROM <{extra}> WHERE {{ ?s ?p ?o }}"
+    assert remote.get("/sparql", params={"query": query}).status_code == 400  # not a graph yet
+    etag = remote.get("/api/incidents-by-year").headers["etag"]
+    before = remote.get("/health").json()
+    bigger = tmp_path / "dataset.nq"
+    bigger.write_bytes(
+        (built_dataset / "dataset.nq").read_bytes()
+        + f'<{ID}test/x> <http://www.w3.org/2000/01/rdf-schema#label> "extra" <{extra}> .\n'.encode()
+    )
+    load(oxigraph.endpoint, bigger)
+    deadline = time.monotonic() + 20
+    while remote.get("/health").json()["graphs"] == before["graphs"] and time.monotonic() < deadline:
+        time.sleep(0.5)
+    after = remote.get("/health").json()
+    assert (after["graphs"], after["triples"]) == (before["graphs"] + 1, before["triples"] + 1)
+    assert bindings(remote.get("/sparql", params={"query": query})) == [(("o", "extra"),)]
+    assert remote.get("/api/incidents-by-year").headers["etag"] != etag
+    assert extra.encode() in remote.get("/download/mediakg.nq").content
 
 
 def test_health_reports_the_store(remote, oxigraph: OxigraphServer) -> None:
