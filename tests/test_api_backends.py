@@ -339,6 +339,33 @@ def test_new_load_goes_live_without_restart(
     assert extra.encode() in remote.get("/download/mediakg.nq").content
 
 
+def test_service_started_before_the_store(server_factory, oxigraph, built_dataset, tmp_path) -> None:  # noqa: F811
+    """A service started while its store is down comes up, answers 503, and serves once the store is up."""
+    store = OxigraphServer(oxigraph.binary, tmp_path / "db", timeout_s=5)  # not started yet
+    client = httpx.Client(base_url=server_factory(endpoint=store.endpoint, timeout=5), timeout=30)
+    try:
+        assert remote_health(client)["store"]["ok"] is False
+        r = client.get("/api/incidents-by-year")
+        assert r.status_code == 503 and "unavailable" in r.json()["detail"]
+        assert client.get("/download").status_code == 503  # the dumps are copied from the store
+        store.start()
+        load(store.endpoint, built_dataset / "dataset.nq")
+        deadline = time.monotonic() + 15
+        while remote_health(client)["graphs"] is None and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert client.get("/api/incidents-by-year").status_code == 200
+        assert client.get("/download").status_code == 200
+    finally:
+        client.close()
+        store.stop()
+
+
+def remote_health(client: httpx.Client) -> dict:
+    r = client.get("/health")
+    assert r.status_code == 200
+    return r.json()
+
+
 def test_health_reports_the_store(remote, oxigraph: OxigraphServer) -> None:
     doc = remote.get("/health").json()
     assert doc["backend"] == "remote" and doc["endpoint"] == oxigraph.endpoint

@@ -95,6 +95,20 @@ def create_app(settings: Settings, *, endpoint: str | None = None) -> FastAPI:
     for cls, _ in _STATUS:
         app.add_exception_handler(cls, query_failure)
 
+    if isinstance(executor, RemoteQueryExecutor):
+
+        @app.middleware("http")
+        async def no_dumps_before_the_store(request: Request, call_next: Any) -> Any:
+            """The dumps and VoID are copied from the store: none until it has answered once."""
+            path = request.url.path
+            if executor.info is None and (path.startswith("/download") or path == "/.well-known/void"):
+                return PlainTextResponse(
+                    f"the dumps are copied from the SPARQL store {executor.endpoint}, which has not answered "
+                    "yet; try again later\n",
+                    status_code=503,
+                )
+            return await call_next(request)
+
     @app.get("/health")
     async def health(request: Request) -> dict[str, object]:
         """Liveness, the backend, whether the store answers, and the size of the data (cached values)."""

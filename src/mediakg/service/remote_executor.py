@@ -180,15 +180,23 @@ class RemoteQueryExecutor:
         return self._checker.workers_alive if self._checker is not None else 0
 
     async def _refresh_loop(self) -> None:
+        failing = self.info is None
         while not self._closed:
             # Poll quickly until the store has answered once, then every refresh_seconds.
             await asyncio.sleep(self.refresh_seconds if self.info is not None else 2.0)
             try:
                 await self.refresh()
             except StoreUnavailable as exc:
-                log.warning("store refresh failed (keeping the last known state): %s", exc)
+                # say it once per outage, not every round
+                log.log(logging.DEBUG if failing else logging.WARNING, "store refresh failed: %s", exc)
+                failing = True
+                continue
             except Exception:  # keep refreshing whatever happens; the next round may succeed
                 log.exception("store refresh failed")
+                continue
+            if failing:
+                log.warning("the store answers again: %s", self.endpoint)
+                failing = False
 
     async def refresh(self) -> StoreInfo:
         """Re-read the load manifest and, when another build went live (or there is no manifest), the
