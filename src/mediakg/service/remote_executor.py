@@ -121,6 +121,7 @@ class RemoteQueryExecutor:
         self._checker: QueryExecutor | None = None
         self._checker_graphs: tuple[str, ...] | None = None
         self._retired: set[asyncio.Task[None]] = set()
+        self._old_checkers: set[QueryExecutor] = set()
         self._snapshot_key: str | None = None
         self._manifest: dict[str, str] = {}
         self._slots = asyncio.Semaphore(self.concurrency)
@@ -170,8 +171,9 @@ class RemoteQueryExecutor:
                 await self._refresher
         for task in list(self._retired):
             task.cancel()
-        if self._checker is not None:
-            await self._checker.close()
+        for checker in (self._checker, *self._old_checkers):
+            if checker is not None:
+                await checker.close()
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
     @property
@@ -256,9 +258,12 @@ class RemoteQueryExecutor:
         await checker.start()
         old, self._checker, self._checker_graphs = self._checker, checker, graphs
         if old is not None:
+            self._old_checkers.add(old)
+
             # queries already on the old checker may finish (they are bounded by the time limit)
             async def retire() -> None:
                 await asyncio.sleep(self.timeout + GRACE_SECONDS)
+                self._old_checkers.discard(old)
                 await old.close()
 
             task = asyncio.get_running_loop().create_task(retire())
