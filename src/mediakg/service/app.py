@@ -80,7 +80,7 @@ def create_app(settings: Settings, *, endpoint: str | None = None) -> FastAPI:
         allow_origins=list(settings.cors_origins),
         allow_methods=["GET", "POST", "OPTIONS"],
         allow_headers=["Accept", "Content-Type"],
-        expose_headers=["X-Result-Rows", "X-Result-Truncated"],
+        expose_headers=["X-Result-Rows", "X-Result-Truncated", "ETag", "Last-Modified"],
     )
     app.include_router(sparql_endpoint.router)
 
@@ -144,5 +144,6 @@ async def health_report(ex: QueryExecutor | RemoteQueryExecutor) -> dict[str, An
         }
     else:
         ok = ex.workers_alive > 0
-        report |= {"backend": "embedded", "store": {"ok": ok, "detail": str(ex.location)}}
+        # The store's file path stays private: /health is public.
+        report |= {"backend": "embedded", "store": {"ok": ok, "detail": "embedded pyoxigraph store"}}
     return {"status": "ok" if ok else "degraded", **report}
