@@ -193,6 +193,7 @@ VIRTUOSO_AGREES = (
     "incidents-by-place",
     "incidents-by-type",
     "incidents-by-year",
+    "legal-provisions-invoked",
     "monitoring-statistics",
     "osce-participating-states",
     "sources",
