@@ -195,6 +195,7 @@ VIRTUOSO_AGREES = (
     "incidents-by-year",
     "legal-provisions-invoked",
     "monitoring-statistics",
+    "officials-and-posts",
     "osce-participating-states",
     "sources",
 )
