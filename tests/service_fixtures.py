@@ -37,7 +37,7 @@ import pytest
 
 from mediakg.service.settings import ENV_PREFIX
 
-_URL = re.compile(r"on (http://\S+)/sparql")
+_URL = re.compile(r"SPARQL endpoint (http://\S+)/sparql")
 
 
 @contextmanager

@@ -74,7 +74,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     sock = listen(settings.host, settings.port)
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
-    print(f"mediakg serve: {endpoint or settings.data} on http://{shown}:{port}/sparql", flush=True)
+    base = f"http://{shown}:{port}"
+    print(
+        f"mediakg serve: {endpoint or settings.data} at {base}/ "
+        f"(SPARQL endpoint {base}/sparql, questions {base}/api)",
+        flush=True,
+    )
     app = create_app(settings, endpoint=endpoint)
     server = uvicorn.Server(uvicorn.Config(app, log_level="info", lifespan="on"))
     server.run(sockets=[sock])
