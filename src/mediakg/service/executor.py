@@ -116,6 +116,34 @@ def _context() -> Any:
         return multiprocessing.get_context("spawn")
 
 
+def admit(
+    query: str,
+    result_format: str | None,
+    info: StoreInfo | None,
+    limits: Limits,
+    dataset_uris: Sequence[str],
+) -> tuple[TextInfo, str]:
+    """The checks every executor makes before a query goes anywhere, and the media type of its answer.
+
+    The lexical safety check (:func:`check_text`), the default format for the query form (SPARQL JSON or
+    Turtle), that the asked-for format fits the form, and that each ``default-graph-uri`` /
+    ``named-graph-uri`` is a graph of the store. Raises QueryRejected / QuerySyntaxError / UpdateRefused.
+    """
+    graphs = info.graphs if info else ()
+    text = check_text(query, graphs, limits)
+    if result_format is None:
+        result_format = TURTLE if text.kind == "graph" else SPARQL_JSON
+    allowed = GRAPH_TYPES if text.kind == "graph" else SOLUTION_TYPES
+    if result_format not in allowed:
+        raise QueryRejected(
+            f"{text.form} results cannot be given as {result_format}; available: {', '.join(allowed)}"
+        )
+    for uri in dataset_uris:
+        if uri not in graphs:
+            raise QueryRejected(f"<{uri}> is not a graph of this dataset; GET /sparql lists the graphs")
+    return text, result_format
+
+
 class QueryExecutor:
     """Runs queries on a pool of worker processes over the dataset at ``location``.
 
@@ -311,8 +339,7 @@ class QueryExecutor:
         Raises UpdateRefused, QueryRejected (too long, too deep, SERVICE, unknown FROM graph) or
         QuerySyntaxError (no query form). Useful to pick a result format before :meth:`run`.
         """
-        graphs = self.info.graphs if self.info else ()
-        return check_text(query, graphs, self.limits)
+        return check_text(query, self.info.graphs if self.info else (), self.limits)
 
     async def run(
         self,
@@ -346,18 +373,9 @@ class QueryExecutor:
         Raises QuerySyntaxError, QueryRejected (UpdateRefused for updates), QueryTimeout, WorkerCrashed,
         StoreUnavailable.
         """
-        info = self.check(query)
-        if result_format is None:
-            result_format = TURTLE if info.kind == "graph" else SPARQL_JSON
-        allowed = GRAPH_TYPES if info.kind == "graph" else SOLUTION_TYPES
-        if result_format not in allowed:
-            raise QueryRejected(
-                f"{info.form} results cannot be given as {result_format}; available: {', '.join(allowed)}"
-            )
-        graphs = set(self.info.graphs) if self.info else set()
-        for uri in (*default_graph_uris, *named_graph_uris):
-            if uri not in graphs:
-                raise QueryRejected(f"<{uri}> is not a graph of this dataset; GET /sparql lists the graphs")
+        info, result_format = admit(
+            query, result_format, self.info, self.limits, (*default_graph_uris, *named_graph_uris)
+        )
         limit = self.timeout if timeout is None else timeout
         job = worker_module.Job(
             query=query,

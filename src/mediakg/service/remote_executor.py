@@ -49,9 +49,9 @@ from ..backends import base
 from ..backends.remote import DCT, MANIFEST_GRAPH, RemoteBackend
 from ..errors import MediakgError
 from . import results
-from .conneg import GRAPH_TYPES, NTRIPLES, SOLUTION_TYPES, SPARQL_JSON, TURTLE
+from .conneg import NTRIPLES, SPARQL_JSON
 from .errors import QueryRejected, QueryTimeout, StoreUnavailable
-from .executor import QueryExecutor, QueryOutcome, StoreInfo
+from .executor import QueryExecutor, QueryOutcome, StoreInfo, admit
 from .query_check import Limits, TextInfo, check_text
 from .settings import Settings
 
@@ -346,8 +346,7 @@ class RemoteQueryExecutor:
 
     def check(self, query: str) -> TextInfo:
         """The lexical safety check, as :meth:`.executor.QueryExecutor.check` (graphs: the live graphs)."""
-        graphs = self.info.graphs if self.info else ()
-        return check_text(query, graphs, self.limits)
+        return check_text(query, self.info.graphs if self.info else (), self.limits)
 
     async def run(
         self,
@@ -363,18 +362,9 @@ class RemoteQueryExecutor:
     ) -> QueryOutcome:
         """Run a read-only query on the store; arguments, answer and errors as
         :meth:`.executor.QueryExecutor.run` (WorkerCrashed only from the checker)."""
-        info = self.check(query)
-        if result_format is None:
-            result_format = TURTLE if info.kind == "graph" else SPARQL_JSON
-        allowed = GRAPH_TYPES if info.kind == "graph" else SOLUTION_TYPES
-        if result_format not in allowed:
-            raise QueryRejected(
-                f"{info.form} results cannot be given as {result_format}; available: {', '.join(allowed)}"
-            )
-        graphs = set(self.info.graphs) if self.info else set()
-        for uri in (*default_graph_uris, *named_graph_uris):
-            if uri not in graphs:
-                raise QueryRejected(f"<{uri}> is not a graph of this dataset; GET /sparql lists the graphs")
+        info, result_format = admit(
+            query, result_format, self.info, self.limits, (*default_graph_uris, *named_graph_uris)
+        )
         limit = self.timeout if timeout is None else timeout
         if self._checker is None:
             raise StoreUnavailable("the query executor is not started")
