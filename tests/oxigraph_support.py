@@ -13,6 +13,8 @@ import urllib.request
 from functools import cache
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / ".ci" / "oxigraph-server.sh"
 
@@ -33,6 +35,26 @@ def oxigraph_binary() -> str | None:
         return None
     path = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
     return path if path and os.access(path, os.X_OK) else None
+
+
+@pytest.fixture(scope="module")
+def binary() -> str:
+    """The oxigraph server binary; the test is skipped (with the reason) where it cannot be had."""
+    path = oxigraph_binary()
+    if path is None:
+        pytest.skip("the oxigraph server binary is not on PATH and `pip install oxigraph` failed")
+    return path
+
+
+def generate_dataset(triples: int, seed: int, out: Path) -> Path:
+    """A synthetic dataset of the graph's shape, written by benchmarks/generate.py to ``out``."""
+    script = ROOT / "benchmarks" / "generate.py"
+    subprocess.run(
+        [sys.executable, str(script), "--triples", str(triples), "--seed", str(seed), "--out", str(out)],
+        check=True,
+        capture_output=True,
+    )
+    return out
 
 
 def free_port() -> int:

@@ -30,7 +30,7 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from mediakg.queries import load_questions
-from oxigraph_support import OxigraphServer, oxigraph_binary
+from oxigraph_support import OxigraphServer
 from service_fixtures import server_factory  # noqa: F401 - module-scoped fixture
 
 REPO = Path(__file__).resolve().parents[1]
@@ -104,11 +104,12 @@ def load(endpoint: str, dataset: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def oxigraph(tmp_path_factory: pytest.TempPathFactory, built_dataset: Path) -> Iterator[OxigraphServer]:
+def oxigraph(
+    tmp_path_factory: pytest.TempPathFactory,
+    built_dataset: Path,
+    binary: str,
+) -> Iterator[OxigraphServer]:
     """A real `oxigraph serve` holding the session build, pushed with `mediakg load`."""
-    binary = oxigraph_binary()
-    if binary is None:
-        pytest.skip("the oxigraph server binary is not on PATH and `pip install oxigraph` failed")
     server = OxigraphServer(binary, tmp_path_factory.mktemp("oxigraph") / "db", timeout_s=5).start()
     load(server.endpoint, built_dataset / "dataset.nq")
     yield server

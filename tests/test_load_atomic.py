@@ -13,7 +13,7 @@ import pytest
 from mediakg.backends.embedded import EmbeddedBackend
 from mediakg.backends.remote import STAGING_MARKER, RemoteBackend
 from mediakg.load import file_hash, live_manifest
-from oxigraph_support import ROOT, OxigraphServer, free_port, oxigraph_binary
+from oxigraph_support import ROOT, OxigraphServer, free_port, generate_dataset
 
 # Questions asked of the old data after the crash; answers must equal those of an embedded store.
 CHECKS = {
@@ -22,16 +22,6 @@ CHECKS = {
     "<http://www.w3.org/2004/02/skos/core#prefLabel> ?l }",
     "graphs": "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }",
 }
-
-
-def _generate(triples: int, seed: int, out: Path) -> Path:
-    script = ROOT / "benchmarks" / "generate.py"
-    subprocess.run(
-        [sys.executable, str(script), "--triples", str(triples), "--seed", str(seed), "--out", str(out)],
-        check=True,
-        capture_output=True,
-    )
-    return out
 
 
 def _rows(result) -> list:
@@ -50,21 +40,13 @@ def _cli(*args: str) -> subprocess.Popen:
 
 
 @pytest.fixture(scope="module")
-def binary() -> str:
-    path = oxigraph_binary()
-    if path is None:
-        pytest.skip("the oxigraph server binary is not on PATH and `pip install oxigraph` failed")
-    return path
-
-
-@pytest.fixture(scope="module")
 def small(tmp_path_factory) -> Path:
-    return _generate(10_000, 1, tmp_path_factory.mktemp("gen") / "small.nq")
+    return generate_dataset(10_000, 1, tmp_path_factory.mktemp("gen") / "small.nq")
 
 
 @pytest.fixture(scope="module")
 def big(tmp_path_factory) -> Path:
-    return _generate(100_000, 2, tmp_path_factory.mktemp("gen") / "big.nq")
+    return generate_dataset(100_000, 2, tmp_path_factory.mktemp("gen") / "big.nq")
 
 
 def test_load_then_queries_see_all_graphs(binary, tmp_path, small):

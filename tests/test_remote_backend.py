@@ -15,7 +15,7 @@ from mediakg.backends.base import QueryRejected, QueryTimeout, StoreUnavailable
 from mediakg.backends.embedded import EmbeddedBackend
 from mediakg.backends.remote import GraphStore, RemoteBackend
 from mediakg.load import load_dataset
-from oxigraph_support import OxigraphServer, free_port, oxigraph_binary
+from oxigraph_support import OxigraphServer, free_port
 
 # A small dataset in the project's shape: two source graphs, a reference graph, blank nodes, language tags,
 # typed dates, a membership with bounds. Written for these tests (no source text is quoted).
@@ -144,14 +144,6 @@ def normalise(result, kind: str):
                 row.append((var, term["type"], term["value"], term.get("xml:lang"), term.get("datatype")))
         rows.append(tuple(row))
     return sorted(rows, key=repr)
-
-
-@pytest.fixture(scope="module")
-def binary() -> str:
-    path = oxigraph_binary()
-    if path is None:
-        pytest.skip("the oxigraph server binary is not on PATH and `pip install oxigraph` failed")
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from mediakg.backends.embedded import EmbeddedBackend
 from mediakg.backends.remote import STAGING_MARKER, GraphStore, RemoteBackend
 from mediakg.errors import MediakgError
 from mediakg.load import live_manifest, load_dataset
-from oxigraph_support import ROOT, free_port
+from oxigraph_support import free_port, generate_dataset
 from service_fixtures import server_factory  # noqa: F401 - module-scoped fixture
 from test_api_backends import QUESTIONS, answer_rows, bindings
 from test_remote_backend import PREFIXES, QUERIES, TRIG, normalise
@@ -122,16 +122,6 @@ def _load(server: Virtuoso, dataset: Path):
     return load_dataset(dataset, backend, store, progress=lambda _: None)
 
 
-def _generate(triples: int, seed: int, out: Path) -> Path:
-    script = ROOT / "benchmarks" / "generate.py"
-    subprocess.run(
-        [sys.executable, str(script), "--triples", str(triples), "--seed", str(seed), "--out", str(out)],
-        check=True,
-        capture_output=True,
-    )
-    return out
-
-
 @pytest.mark.parametrize("name", sorted(QUERIES))
 def test_virtuoso_answers_like_embedded(name, virtuoso, trig):
     if live_manifest(RemoteBackend(virtuoso.endpoint)).keys() != set(
@@ -159,8 +149,8 @@ def test_virtuoso_timeout_parameter(virtuoso, trig):
 
 
 def test_virtuoso_killed_midway_keeps_old_data(virtuoso, tmp_path):
-    small = _generate(10_000, 1, tmp_path / "small.nq")
-    big = _generate(100_000, 2, tmp_path / "big.nq")
+    small = generate_dataset(10_000, 1, tmp_path / "small.nq")
+    big = generate_dataset(100_000, 2, tmp_path / "big.nq")
     _load(virtuoso, small)
     backend = RemoteBackend(virtuoso.endpoint)
     backend.health()
