@@ -117,14 +117,13 @@ def load_shapes(shape_files: list[InputFile]) -> Shapes:
     return shapes
 
 
-def shacl_problems(merged: Merged, union: Graph, shapes: Graph) -> tuple[list[Problem], Graph]:
-    """Run pyshacl over the union graph (the data graph may be modified: pass a copy); returns the
-    problems and the validation report graph."""
+def run_shacl(union: Graph, shapes: Graph) -> tuple[bool, Graph]:
+    """pyshacl with the project's settings (no inference, SHACL-AF on) over the union graph, which may be
+    modified (pass a copy); returns whether it conforms and the validation report graph."""
     # The union is a throw-away copy: validate in place unless SHACL rules would add triples to it.
-    in_place = (None, SH.rule, None) not in shapes
-    _conforms, report, _text = pyshacl.validate(
+    conforms, report, _text = pyshacl.validate(
         union,
-        inplace=in_place,
+        inplace=(None, SH.rule, None) not in shapes,
         shacl_graph=shapes,
         ont_graph=None,
         inference="none",
@@ -132,6 +131,13 @@ def shacl_problems(merged: Merged, union: Graph, shapes: Graph) -> tuple[list[Pr
         allow_warnings=True,
         allow_infos=True,
     )
+    return bool(conforms), report
+
+
+def shacl_problems(merged: Merged, union: Graph, shapes: Graph) -> tuple[list[Problem], Graph]:
+    """Run pyshacl over the union graph (the data graph may be modified: pass a copy); returns the
+    problems and the validation report graph."""
+    _conforms, report = run_shacl(union, shapes)
     problems = []
     for result in report.subjects(RDF.type, SH.ValidationResult):
         focus = report.value(result, SH.focusNode)
