@@ -386,6 +386,16 @@ def write_json(path: Path, data: object) -> None:
     tmp.replace(path)
 
 
+def write_results(out: Path, results: dict, markdown_path: str | Path, table: str) -> int:
+    """Write the results JSON and the Markdown table, print the table; the script's exit code."""
+    write_json(out, results)
+    Path(markdown_path).parent.mkdir(parents=True, exist_ok=True)
+    Path(markdown_path).write_text(table + "\n", encoding="utf-8")
+    print(table)
+    say(f"results: {out}, table: {markdown_path}")
+    return 130 if results.get("interrupted") else 0
+
+
 def fmt(value: object, digits: int = 1) -> str:
     """A table cell: numbers rounded, None as an en dash."""
     if value is None:

@@ -47,6 +47,7 @@ from _common import (
     today,
     versions,
     write_json,
+    write_results,
 )
 
 SHACL_DEFAULT_MAX = 100_000
@@ -317,13 +318,7 @@ def main(argv: list[str] | None = None) -> int:
         results["interrupted"] = True
         say("interrupted: children killed, writing partial results")
     results["context_after"] = machine_context()
-    write_json(out, results)
-    table = markdown(results)
-    Path(args.markdown).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.markdown).write_text(table + "\n", encoding="utf-8")
-    print(table)
-    say(f"results: {out}, table: {args.markdown}")
-    return 130 if results.get("interrupted") else 0
+    return write_results(out, results, args.markdown, markdown(results))
 
 
 if __name__ == "__main__":

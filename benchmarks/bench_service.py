@@ -56,6 +56,7 @@ from _common import (
     today,
     versions,
     write_json,
+    write_results,
 )
 
 #: The default questions: two entity lookups, one aggregate, a year-by-year join, the heavy multi-join.
@@ -567,13 +568,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         results["interrupted"] = True
         say("interrupted: servers stopped, writing partial results")
-    table = markdown(results)
-    write_json(out, results)
-    Path(args.markdown).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.markdown).write_text(table + "\n", encoding="utf-8")
-    print(table)
-    say(f"results: {out}, table: {args.markdown}")
-    return 130 if results.get("interrupted") else 0
+    return write_results(out, results, args.markdown, markdown(results))
 
 
 if __name__ == "__main__":
