@@ -18,9 +18,11 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from mediakg.build import build
+from mediakg.parse import project_inputs
 from mediakg.paths import ProjectPaths
 
 REPO = Path(__file__).resolve().parents[1]
@@ -44,6 +46,16 @@ def project_root() -> Path:
 def sources_dir() -> Path:
     """The folder of source texts that evidence quotes are checked against."""
     return Path(os.environ.get("MEDIAKG_SOURCES", REPO.parent / "shared" / "sources"))
+
+
+@pytest.fixture(scope="session")
+def project_store() -> ox.Store:
+    """The ontology and data files in one in-memory pyoxigraph store, one named graph per file, without
+    a build (questions run on it directly; do not write to it)."""
+    st = ox.Store()
+    for inp in project_inputs(ProjectPaths(REPO)):
+        st.load(path=str(inp.path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(inp.graph))
+    return st
 
 
 @pytest.fixture(scope="session")

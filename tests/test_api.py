@@ -18,8 +18,6 @@ import pyoxigraph as ox
 import pytest
 from rdflib import BNode
 
-from mediakg.parse import project_inputs
-from mediakg.paths import ProjectPaths
 from mediakg.queries import load_questions, run_question
 from service_fixtures import server_factory  # noqa: F401 - module-scoped fixture
 
@@ -37,14 +35,6 @@ def base_url(server_factory, built_dataset: Path) -> str:  # noqa: F811 - pytest
 def client(base_url: str):
     with httpx.Client(base_url=base_url, timeout=30) as c:
         yield c
-
-
-@pytest.fixture(scope="module")
-def store() -> ox.Store:
-    st = ox.Store()
-    for inp in project_inputs(ProjectPaths(REPO)):
-        st.load(path=str(inp.path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(inp.graph))
-    return st
 
 
 def test_listing(client: httpx.Client, base_url: str) -> None:
@@ -80,11 +70,13 @@ def term_value(term: object) -> str:
 
 
 @pytest.mark.parametrize("name", sorted(QUESTIONS))
-def test_each_question_answers_like_the_store(client: httpx.Client, store: ox.Store, name: str) -> None:
+def test_each_question_answers_like_the_store(
+    client: httpx.Client, project_store: ox.Store, name: str
+) -> None:
     r = client.get(f"/api/{name}")
     assert r.status_code == 200, r.text
     doc = r.json()
-    columns, rows = run_question(store, QUESTIONS[name], {})
+    columns, rows = run_question(project_store, QUESTIONS[name], {})
     assert doc["question"] == name and doc["columns"] == columns
     got = sorted(tuple(cell_value(row[c]) for c in columns) for row in doc["rows"])
     want = sorted(tuple(term_value(t) for t in row) for row in rows)
@@ -155,8 +147,8 @@ def test_unknown_question_404(client: httpx.Client) -> None:
     assert "who-is-the-president" in r.json()["detail"]
 
 
-def test_csv_by_accept_and_by_format(client: httpx.Client, store: ox.Store) -> None:
-    columns, rows = run_question(store, QUESTIONS["incidents-by-year"], {})
+def test_csv_by_accept_and_by_format(client: httpx.Client, project_store: ox.Store) -> None:
+    columns, rows = run_question(project_store, QUESTIONS["incidents-by-year"], {})
     for r in (
         client.get("/api/incidents-by-year", headers={"Accept": "text/csv"}),
         client.get("/api/incidents-by-year", params={"format": "csv"}),

@@ -54,15 +54,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:Dataset.default_context is depre
 
 
 @pytest.fixture(scope="module")
-def store() -> ox.Store:
-    """The ontology and data files in one in-memory pyoxigraph store, one named graph per file."""
-    st = ox.Store()
-    for inp in project_inputs(ProjectPaths(REPO)):
-        st.load(path=str(inp.path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(inp.graph))
-    return st
-
-
-@pytest.fixture(scope="module")
 def dataset() -> Dataset:
     """The same files in an rdflib Dataset whose default graph is the union."""
     ds = Dataset(default_union=True)
@@ -75,11 +66,11 @@ Answer = Callable[..., list[dict[str, object]]]
 
 
 @pytest.fixture(scope="module")
-def ask(store: ox.Store) -> Answer:
+def ask(project_store: ox.Store) -> Answer:
     """``ask(name, **params)`` -> rows as dicts of plain Python strings (None where unbound)."""
 
     def run(question: str, /, **params: str) -> list[dict[str, object]]:
-        columns, rows = run_question(store, QUESTIONS[question], params)
+        columns, rows = run_question(project_store, QUESTIONS[question], params)
         return [
             {c: (None if t is None else str(t)) for c, t in zip(columns, row, strict=True)} for row in rows
         ]
@@ -267,8 +258,8 @@ CASES = [(name, params) for name, q in QUESTIONS.items() for params in runs(q)]
 
 
 @pytest.mark.parametrize(("name", "params"), CASES, ids=[f"{n}-{sorted(p)}" for n, p in CASES])
-def test_question_answers_on_real_data(store: ox.Store, name: str, params: dict[str, str]) -> None:
-    columns, rows = run_question(store, QUESTIONS[name], params)
+def test_question_answers_on_real_data(project_store: ox.Store, name: str, params: dict[str, str]) -> None:
+    columns, rows = run_question(project_store, QUESTIONS[name], params)
     assert columns and rows, f"{name} {params}: no answer on the real data"
     # Labels next to IRIs: every xLabel column belongs to an x column.
     for col in columns:
@@ -293,25 +284,25 @@ def normalise(rows: list[tuple[object, ...]]) -> list[tuple[str, ...]]:
 
 @pytest.mark.parametrize(("name", "params"), CASES, ids=[f"{n}-{sorted(p)}" for n, p in CASES])
 def test_same_answers_on_rdflib_and_pyoxigraph(
-    store: ox.Store, dataset: Dataset, name: str, params: dict[str, str]
+    project_store: ox.Store, dataset: Dataset, name: str, params: dict[str, str]
 ) -> None:
     q = QUESTIONS[name]
-    ox_cols, ox_rows = run_question(store, q, params)
+    ox_cols, ox_rows = run_question(project_store, q, params)
     rdf_cols, rdf_rows = run_question(dataset, q, params)
     assert ox_cols == rdf_cols
     assert normalise(ox_rows) == normalise(rdf_rows)
 
 
 @pytest.mark.parametrize(("name", "params"), CASES, ids=[f"{n}-{sorted(p)}" for n, p in CASES])
-def test_same_answers_with_values_binding(store: ox.Store, name: str, params: dict[str, str]) -> None:
+def test_same_answers_with_values_binding(project_store: ox.Store, name: str, params: dict[str, str]) -> None:
     """The remote backend binds parameters with a VALUES row instead of substitutions: same answers."""
     q = QUESTIONS[name]
     bound = bind_params(q, params)
     text = inject_values(q.sparql, {k: to_oxigraph(v) for k, v in bound.items()})
-    solutions = store.query(text, use_default_graph_as_union=True)
+    solutions = project_store.query(text, use_default_graph_as_union=True)
     cols = [v.value for v in solutions.variables]
     rows = [tuple(oxigraph_to_rdflib(s[c]) for c in cols) for s in solutions]
-    assert normalise(rows) == normalise(run_question(store, q, params)[1])
+    assert normalise(rows) == normalise(run_question(project_store, q, params)[1])
 
 
 # --------------------------------------------------------------------------- expected answers
