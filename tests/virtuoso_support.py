@@ -33,11 +33,11 @@ def missing() -> str | None:
 
 
 def _set(ini: str, key: str, value: str) -> str:
-    """``ini`` with ``key = value`` (the first line setting ``key``, commented out or not, is replaced)."""
-    pattern = re.compile(rf"(?m)^;?\s*{re.escape(key)}\s*=.*$")
-    if not pattern.search(ini):
-        raise ValueError(f"{TEMPLATE} has no setting {key}")
-    return pattern.sub(f"{key} = {value}", ini, count=1)
+    """``ini`` with ``key = value``: the line that sets ``key`` is replaced (else the first commented-out one)."""
+    for pattern in (rf"(?m)^{re.escape(key)}\s*=.*$", rf"(?m)^;\s*{re.escape(key)}\s*=.*$"):
+        if re.search(pattern, ini):
+            return re.sub(pattern, f"{key} = {value}", ini, count=1)
+    raise ValueError(f"{TEMPLATE} has no setting {key}")
 
 
 class Virtuoso:
