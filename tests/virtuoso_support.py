@@ -33,7 +33,7 @@ def missing() -> str | None:
 
 
 def _set(ini: str, key: str, value: str) -> str:
-    """``ini`` with ``key = value``: the line that sets ``key`` is replaced (else the first commented-out one)."""
+    """``ini`` with ``key = value`` on the line that sets ``key`` (else the first commented-out one)."""
     for pattern in (rf"(?m)^{re.escape(key)}\s*=.*$", rf"(?m)^;\s*{re.escape(key)}\s*=.*$"):
         if re.search(pattern, ini):
             return re.sub(pattern, f"{key} = {value}", ini, count=1)
