@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections import OrderedDict
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -35,6 +36,12 @@ from starlette.responses import Response
 _FINGERPRINT_FILES = ("summary.json", "dataset.nq", "dataset.trig")
 # (path, mtime_ns, size) -> hex digest; rehash only when the file changes.
 _cache: dict[tuple[str, int, int], str] = {}
+
+
+#: Seconds a build's fingerprint is used without looking at its files again: every answer carries
+#: validators, and the stat() calls per request are a measurable part of a light query's cost.
+RECHECK_SECONDS = 1.0
+_recent: dict[Path, tuple[float, tuple[str, datetime]]] = {}
 
 
 def file_fingerprint(path: Path) -> tuple[str, datetime]:
@@ -49,7 +56,18 @@ def file_fingerprint(path: Path) -> tuple[str, datetime]:
 
 
 def build_fingerprint(location: Path) -> tuple[str, datetime]:
-    """Fingerprint of a build folder (its ``summary.json``, else its dataset file) or of a dataset file."""
+    """Fingerprint of a build folder (its ``summary.json``, else its dataset file) or of a dataset file
+    (at most :data:`RECHECK_SECONDS` old)."""
+    recent = _recent.get(location)
+    now = time.monotonic()
+    if recent is not None and now - recent[0] < RECHECK_SECONDS:
+        return recent[1]
+    answer = _build_fingerprint(location)
+    _recent[location] = (now, answer)
+    return answer
+
+
+def _build_fingerprint(location: Path) -> tuple[str, datetime]:
     if location.is_file():
         return file_fingerprint(location)
     for name in _FINGERPRINT_FILES:
