@@ -117,10 +117,11 @@ def check(
     extra: Sequence[InputFile] = (),
     progress: Progress | None = None,
     out: Path | None = None,
+    validator: str = "auto",
 ) -> Checked:
     """Parse, merge and validate the project (plus ``extra`` files); raise BuildFailed after printing the
     problems when anything is wrong. ``out`` is the build directory when building (named in the failure
-    message), None when only validating."""
+    message), None when only validating; ``validator`` the SHACL engine (auto, pyshacl, oxigraph)."""
     progress = progress or Progress()
     hashes = input_hashes(paths)
     inputs = project_inputs(paths)
@@ -143,7 +144,8 @@ def check(
     progress.step(
         f"validating against {len(shape_inputs)} shapes files" + (" and the source texts" * bool(sources))
     )
-    outcome = validate(merged, shapes.graph, sources)
+    outcome = validate(merged, shapes.graph, sources, validator)
+    progress.step(f"validated with {outcome.engine}")
     progress.problems(outcome.problems)
     if outcome.violations:
         count = len(outcome.violations)
@@ -211,6 +213,7 @@ def make_summary(checked: Checked, seconds: float) -> dict[str, object]:
         "quotes_verified": checked.outcome.quotes_verified,
         "quotes_checked": dict(sorted(checked.outcome.quotes_checked.items())),
         "warnings": len(checked.outcome.problems),
+        "validator": checked.outcome.engine,
         "inputs": checked.inputs,
     }
 
@@ -222,6 +225,7 @@ def summary_table(summary: dict) -> str:
     rows = [("triples", str(summary["triples"])), ("named graphs", str(len(summary["graphs"])))]
     rows += [(cls, str(n)) for cls, n in entities.items() if n or cls in core]
     rows += [("quotes", str(summary["quotes"]) + ("" if summary["quotes_verified"] else " (not verified)"))]
+    rows += [("validator", str(summary.get("validator", "pyshacl")))]
     rows += [("time", f"{summary['build_seconds']:.1f} s")]
     return table(rows, "build summary:")
 
@@ -283,8 +287,11 @@ def _swap_into_place(tmp: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def build(paths: ProjectPaths | None = None, out: Path | None = None, quiet: bool = False) -> dict:
-    """Build the project into ``out`` (default ``paths.build``); returns the summary.
+def build(
+    paths: ProjectPaths | None = None, out: Path | None = None, quiet: bool = False, validator: str = "auto"
+) -> dict:
+    """Build the project into ``out`` (default ``paths.build``) validating with ``validator`` (auto,
+    pyshacl, oxigraph); returns the summary.
 
     Raises BuildFailed (after printing the problems) when the inputs do not parse or validate; the previous
     build is then left as it was.
@@ -292,12 +299,14 @@ def build(paths: ProjectPaths | None = None, out: Path | None = None, quiet: boo
     paths = paths or project_paths()
     out = Path(out) if out else paths.build
     with _build_lock(out):
-        return _build(paths, out, quiet)
+        return _build(paths, out, quiet, validator=validator)
 
 
-def _build(paths: ProjectPaths, out: Path, quiet: bool, stream: TextIO | None = None) -> dict:
+def _build(
+    paths: ProjectPaths, out: Path, quiet: bool, stream: TextIO | None = None, validator: str = "auto"
+) -> dict:
     progress = Progress(quiet=quiet, stream=stream)
-    checked = check(paths, progress=progress, out=out)
+    checked = check(paths, progress=progress, out=out, validator=validator)
     progress.step(f"writing {out}")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
@@ -366,7 +375,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     """``mediakg build [--out DIR] [--quiet]``."""
     paths = project_paths()
     out = Path(args.out).resolve() if getattr(args, "out", None) else paths.build
-    build(paths, out, quiet=getattr(args, "quiet", False))
+    build(paths, out, quiet=getattr(args, "quiet", False), validator=getattr(args, "validator", "auto"))
     return 0
 
 
@@ -376,10 +385,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     paths = project_paths()
     extra = [extra_input(Path(f), paths.root) for f in args.files]
     started = time.perf_counter()
-    checked = check(paths, extra, Progress())
+    checked = check(paths, extra, Progress(), validator=getattr(args, "validator", "auto"))
     total = len(checked.merged.dataset)
     print(
         f"conforms: {len(extra)} files checked with the project data ({total} triples) in "
-        f"{time.perf_counter() - started:.1f} s"
+        f"{time.perf_counter() - started:.1f} s ({checked.outcome.engine})"
     )
     return 0

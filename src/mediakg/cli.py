@@ -25,6 +25,17 @@ COMMANDS: dict[str, str] = {
 }
 
 
+def _validator_option(p: argparse.ArgumentParser) -> None:
+    # the choices and threshold live in mediakg.validate; repeated here so that --help imports nothing
+    p.add_argument(
+        "--validator",
+        choices=["auto", "pyshacl", "oxigraph"],
+        default="auto",
+        help="SHACL engine: pyshacl (the reference), oxigraph (SPARQL over pyoxigraph, for large data), "
+        "auto (default: pyshacl up to 50000 triples, oxigraph above)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mediakg",
@@ -35,9 +46,11 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="parse, merge and validate ontology + data, write build/")
     p.add_argument("--out", help="build directory (default: build/ in the project)")
     p.add_argument("--quiet", action="store_true", help="print only problems and the summary")
+    _validator_option(p)
 
     p = sub.add_parser("validate", help="check RDF file(s) against the shapes together with the data")
     p.add_argument("files", nargs="+", metavar="FILE")
+    _validator_option(p)
 
     p = sub.add_parser("verify-quotes", help="check that every evidence quote occurs in its source text")
     p.add_argument("--sources", help="folder of source texts (default: ../shared/sources)")

@@ -44,6 +44,8 @@ _RDF_TYPE_PATH = (
     "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>/<http://www.w3.org/2000/01/rdf-schema#subClassOf>*"
 )
 _SUBCLASS = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+_VALUES_CHUNK = 1000
 _ILL = "__ILLTYPED__"  # placeholder call replaced, once the ill-typed literals are known, by a test
 _NODE_KINDS = {
     SH.IRI: "isIRI({v})",
@@ -690,12 +692,15 @@ class _Runner:
         self.store, self.union = store, union
         self.ill = _ill_test(bad)
 
-    def select(self, query: str, prefixes: dict[str, str]) -> list:
+    def select(self, query: str, prefixes: dict[str, str], substitutions: dict | None = None) -> list[dict]:
+        """Run one SELECT; rows as {variable name: term} (unbound variables left out)."""
         text = re.sub(_ILL + r"\((\?\w+)\)", self.ill, query)
         try:
-            solutions = self.store.query(text, prefixes=prefixes, use_default_graph_as_union=self.union)
+            solutions = self.store.query(
+                text, prefixes=prefixes, use_default_graph_as_union=self.union, substitutions=substitutions
+            )
             names = [v.value for v in solutions.variables]
-            return [dict(zip(names, row, strict=True)) for row in solutions]
+            return [{k: v for k, v in zip(names, row, strict=True) if v is not None} for row in solutions]
         except SyntaxError as exc:
             raise MediakgError(
                 f"oxigraph SHACL engine: generated query does not parse ({exc}):\n{text}"
@@ -704,9 +709,9 @@ class _Runner:
     def run(self, check: _Check) -> list[ShaclResult]:
         if check.kind == "skip":
             return []
-        rows = self.select(check.query, check.prefixes)
         if check.kind == "sparql":
-            return self.sparql_results(check, rows)
+            return self.sparql_results(check)
+        rows = self.select(check.query, check.prefixes)
         out = []
         for row in rows:
             focus = to_rdflib(row["this"])
@@ -730,14 +735,30 @@ class _Runner:
                 )
         return out
 
-    def sparql_results(self, check: _Check, rows: list[dict]) -> list[ShaclResult]:
-        focus_nodes = None
-        if check.focus_query is not None:
-            focus_nodes = {row["this"] for row in self.select(check.focus_query, check.prefixes)}
+    def sparql_rows(self, check: _Check) -> list[dict]:
+        """Rows of a SHACL-SPARQL constraint for the focus nodes of its shape. A query that is also one of
+        the shape's targets runs once with $this free (its rows are focus nodes). Otherwise the focus
+        nodes are found first and joined in: IRIs and literals as VALUES at the head of the WHERE
+        clause (the query planner starts from them), blank nodes (which a query text cannot name) one
+        by one through pyoxigraph's substitutions."""
+        if check.focus_query is None:
+            return self.select(check.query, check.prefixes)
+        focus = {row["this"] for row in self.select(check.focus_query, check.prefixes)}
+        named = sorted((n for n in focus if not isinstance(n, ox.BlankNode)), key=str)
+        rows = []
+        for start in range(0, len(named), _VALUES_CHUNK):
+            values = " ".join(str(n) for n in named[start : start + _VALUES_CHUNK])
+            query = _WHERE.sub(
+                lambda m, v=values: f"{m.group(0)} VALUES ?this {{ {v} }}", check.query, count=1
+            )
+            rows += self.select(query, check.prefixes)
+        for node in focus - set(named):
+            rows += self.select(check.query, check.prefixes, {ox.Variable("this"): node})
+        return rows
+
+    def sparql_results(self, check: _Check) -> list[ShaclResult]:
         out, seen = [], set()
-        for row in rows:
-            if focus_nodes is not None and row.get("this") not in focus_nodes:
-                continue
+        for row in self.sparql_rows(check):
             if row.get("failure") is not None:
                 raise MediakgError(
                     f"oxigraph SHACL engine: SPARQL constraint of {check.shape} reported ?failure"
@@ -793,6 +814,34 @@ def validate_store(
         with ThreadPoolExecutor(max_workers=workers) as pool:
             batches = list(pool.map(runner.run, order))
     return [r for batch in batches for r in batch]
+
+
+def report_graph(results: list[ShaclResult], shapes: Graph) -> Graph:
+    """A SHACL validation report graph of ``results`` (as pyshacl writes it: one sh:ValidationResult per
+    result; complex result paths copied from the shapes graph)."""
+    report = Graph()
+    report.bind("sh", SH)
+    root = BNode()
+    report.add((root, RDF.type, SH.ValidationReport))
+    report.add((root, SH.conforms, Literal(not any(r.severity == SH.Violation for r in results))))
+    for res in results:
+        node = BNode()
+        report.add((root, SH.result, node))
+        report.add((node, RDF.type, SH.ValidationResult))
+        report.add((node, SH.focusNode, res.focus))
+        report.add((node, SH.sourceConstraintComponent, res.component))
+        report.add((node, SH.resultSeverity, res.severity))
+        report.add((node, SH.sourceShape, res.shape))
+        if res.value is not None:
+            report.add((node, SH.value, res.value))
+        if res.path is not None:
+            report.add((node, SH.resultPath, res.path))
+            if isinstance(res.path, BNode):
+                for triple in shapes.cbd(res.path):
+                    report.add(triple)
+        for message in res.messages:
+            report.add((node, SH.resultMessage, Literal(message)))
+    return report
 
 
 def iter_checks(shapes: Graph) -> Iterator[tuple[str, str, str]]:

@@ -1,13 +1,18 @@
-"""Validate the merged data: SHACL shapes (pyshacl) plus checks the shapes cannot express (ill-typed
-literals, evidence quotes against the source texts). Results are :class:`~mediakg.progress.Problem`
-records."""
+"""Validate the merged data: SHACL shapes plus checks the shapes cannot express (ill-typed literals,
+evidence quotes against the source texts). Results are :class:`~mediakg.progress.Problem` records.
+
+Two SHACL engines: pyshacl (the reference) and :mod:`mediakg.shacl_oxigraph` (the same shapes as SPARQL
+over a pyoxigraph store, for large data); ``validator="auto"`` picks pyshacl up to
+:data:`AUTO_THRESHOLD` triples and the oxigraph engine above."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 import pyshacl
 from rdflib import RDF, SH, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
@@ -18,6 +23,21 @@ from .merge import Merged
 from .namespaces import PREFIXES
 from .parse import InputFile, parse_file
 from .progress import VIOLATION, WARNING, Problem
+from .shacl_oxigraph import (
+    ShaclResult,
+    ill_typed_literals,
+    report_graph,
+    to_oxigraph,
+    to_rdflib,
+    validate_store,
+)
+
+#: SHACL engines: ``auto`` = pyshacl up to AUTO_THRESHOLD triples, the oxigraph engine above.
+VALIDATORS = ("auto", "pyshacl", "oxigraph")
+AUTO_THRESHOLD = 50_000
+
+#: Where blank nodes are named and located: the rdflib union graph or a pyoxigraph store of the data.
+DataView = Graph | ox.Store
 
 # Longest namespace first so that e.g. id: never hides a longer, more specific prefix.
 _BY_LENGTH = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
@@ -42,27 +62,35 @@ def short(node: Node | None) -> str:
     return "[]"
 
 
-def describe(graph: Graph, node: Node | None, depth: int = 3) -> str:
+def _holders(graph: DataView, node: Node) -> list[tuple[Node, Node]]:
+    """(subject, predicate) of the triples whose object is ``node``."""
+    if isinstance(graph, ox.Store):
+        found = graph.quads_for_pattern(None, None, to_oxigraph(node), None)
+        return list(dict.fromkeys((to_rdflib(q.subject), to_rdflib(q.predicate)) for q in found))
+    return list(graph.subject_predicates(node))
+
+
+def describe(graph: DataView, node: Node | None, depth: int = 3) -> str:
     """Readable name of a node; a blank node is named by the path from the IRI that holds it
     (``id:incident/x mkg:evidence []``)."""
     if not isinstance(node, BNode) or depth == 0:
         return short(node)
-    for parent, pred in graph.subject_predicates(node):
+    for parent, pred in _holders(graph, node):
         return f"{describe(graph, parent, depth - 1)} {short(pred)} []"
     return "[]"
 
 
-def anchor(graph: Graph, node: Node, depth: int = 4) -> Node:
+def anchor(graph: DataView, node: Node, depth: int = 4) -> Node:
     """The nearest IRI above a blank node (for locating the file), else the node itself."""
     while isinstance(node, BNode) and depth > 0:
-        parents = list(graph.subjects(None, node))
+        parents = _holders(graph, node)
         if not parents:
             break
-        node, depth = parents[0], depth - 1
+        node, depth = parents[0][0], depth - 1
     return node
 
 
-def locate(merged: Merged, graph: Graph, node: Node | None) -> str:
+def locate(merged: Merged, graph: DataView, node: Node | None) -> str:
     """The file(s) describing ``node``; a blank node is described in exactly one file (its own), which is
     more precise than the files of the IRI above it, so ask for the node itself first."""
     if node is None:
@@ -134,33 +162,96 @@ def run_shacl(union: Graph, shapes: Graph) -> tuple[bool, Graph]:
     return bool(conforms), report
 
 
-def shacl_problems(merged: Merged, union: Graph, shapes: Graph) -> tuple[list[Problem], Graph]:
-    """Run pyshacl over the union graph (the data graph may be modified: pass a copy); returns the
-    problems and the validation report graph."""
-    _conforms, report = run_shacl(union, shapes)
-    problems = []
+def report_results(report: Graph) -> list[ShaclResult]:
+    """The results of a pyshacl validation report graph."""
+    out = []
     for result in report.subjects(RDF.type, SH.ValidationResult):
-        focus = report.value(result, SH.focusNode)
-        severity = report.value(result, SH.resultSeverity)
-        value = report.value(result, SH.value)
-        component = report.value(result, SH.sourceConstraintComponent)
-        messages = sorted(str(m) for m in report.objects(result, SH.resultMessage))
-        message = "; ".join(messages) or f"constraint {short(component)} not satisfied"
-        if value is not None and value != focus:
-            shown = describe(union, value)
+        out.append(
+            ShaclResult(
+                focus=report.value(result, SH.focusNode),
+                path=report.value(result, SH.resultPath),
+                value=report.value(result, SH.value),
+                component=report.value(result, SH.sourceConstraintComponent),
+                severity=report.value(result, SH.resultSeverity),
+                shape=report.value(result, SH.sourceShape),
+                messages=tuple(str(m) for m in report.objects(result, SH.resultMessage)),
+            )
+        )
+    return out
+
+
+def result_problems(
+    results: list[ShaclResult], paths: Graph, data: DataView, where: Callable[[Node], str]
+) -> list[Problem]:
+    """Problems of SHACL results (either engine); ``paths`` holds the result paths' structure (the report
+    or the shapes graph), ``data`` names blank nodes, ``where`` gives the file of a focus node."""
+    problems = []
+    for res in results:
+        message = "; ".join(sorted(set(res.messages))) or f"constraint {short(res.component)} not satisfied"
+        if res.value is not None and res.value != res.focus:
+            shown = describe(data, res.value)
             if shown not in message:
                 message += f" (value: {shown})"
         problems.append(
             Problem(
-                VIOLATION if severity == SH.Violation else WARNING,
+                VIOLATION if res.severity == SH.Violation else WARNING,
                 " ".join(message.split()),
-                file=locate(merged, union, focus),
-                focus=describe(union, focus),
-                path=render_path(report, report.value(result, SH.resultPath)),
-                component=short(component),
+                file=where(res.focus),
+                focus=describe(data, res.focus),
+                path=render_path(paths, res.path),
+                component=short(res.component),
             )
         )
+    return problems
+
+
+def shacl_problems(merged: Merged, union: Graph, shapes: Graph) -> tuple[list[Problem], Graph]:
+    """Run pyshacl over the union graph (the data graph may be modified: pass a copy); returns the
+    problems and the validation report graph."""
+    _conforms, report = run_shacl(union, shapes)
+    problems = result_problems(report_results(report), report, union, lambda n: locate(merged, union, n))
     return problems, report
+
+
+def dataset_store(merged: Merged) -> ox.Store:
+    """The merged data in an in-memory pyoxigraph store, one named graph per source graph (blank nodes
+    keep their rdflib labels, so results name the same nodes)."""
+    store = ox.Store()
+    bnodes: dict[BNode, ox.BlankNode] = {}
+    store.bulk_extend(
+        ox.Quad(to_oxigraph(s, bnodes), to_oxigraph(p, bnodes), to_oxigraph(o, bnodes), ox.NamedNode(str(g)))
+        for s, p, o, g in merged.dataset.quads()
+    )
+    return store
+
+
+def store_problems(
+    store: ox.Store, shapes: Graph, where: Callable[[Node], str] = lambda _n: ""
+) -> tuple[list[Problem], Graph]:
+    """The oxigraph engine over ``store`` (default graph = union of its graphs): ill-typed literals and
+    SHACL; returns the problems and a validation report graph like pyshacl's."""
+    bad = ill_typed_literals(store)
+    problems = []
+    for lit in sorted(bad, key=str):
+        # one triple may sit in several graphs; the union has it once
+        for s, p in dict.fromkeys((q.subject, q.predicate) for q in store.quads_for_pattern(None, None, lit)):
+            subject = to_rdflib(s)
+            problems.append(
+                _malformed(to_rdflib(lit), to_rdflib(p), describe(store, subject), where(subject))
+            )
+    results = validate_store(store, shapes, show=short, ill_typed=bad)
+    return result_problems(results, shapes, store, where) + problems, report_graph(results, shapes)
+
+
+def _malformed(o: Literal, p: Node, focus: str, file: str) -> Problem:
+    return Problem(
+        VIOLATION,
+        f"malformed literal {short(o)}: not a valid {short(o.datatype)}",
+        file=file,
+        focus=focus,
+        path=short(p),
+        component="mkg:WellFormedLiteral",
+    )
 
 
 def literal_problems(merged: Merged, union: Graph) -> list[Problem]:
@@ -169,16 +260,7 @@ def literal_problems(merged: Merged, union: Graph) -> list[Problem]:
     problems = []
     for s, p, o in union:
         if isinstance(o, Literal) and o.ill_typed:
-            problems.append(
-                Problem(
-                    VIOLATION,
-                    f"malformed literal {short(o)}: not a valid {short(o.datatype)}",
-                    file=locate(merged, union, s),
-                    focus=describe(union, s),
-                    path=short(p),
-                    component="mkg:WellFormedLiteral",
-                )
-            )
+            problems.append(_malformed(o, p, describe(union, s), locate(merged, union, s)))
     return problems
 
 
@@ -190,22 +272,39 @@ class Outcome:
     report: Graph
     quotes_checked: dict[str, int]
     quotes_verified: bool
+    engine: str = "pyshacl"
 
     @property
     def violations(self) -> list[Problem]:
         return [p for p in self.problems if p.kind == VIOLATION]
 
 
-def validate(merged: Merged, shapes: Graph, sources: Path | None) -> Outcome:
-    """Run every check over the merged data. ``sources`` = folder of source texts (None: skip quote check)."""
+def choose_engine(validator: str, triples: int) -> str:
+    """The SHACL engine for ``validator`` (auto: pyshacl up to AUTO_THRESHOLD triples)."""
+    if validator not in VALIDATORS:
+        raise MediakgError(f"unknown validator {validator!r}: use one of {', '.join(VALIDATORS)}")
+    if validator == "auto":
+        return "pyshacl" if triples <= AUTO_THRESHOLD else "oxigraph"
+    return validator
+
+
+def validate(merged: Merged, shapes: Graph, sources: Path | None, validator: str = "auto") -> Outcome:
+    """Run every check over the merged data. ``sources`` = folder of source texts (None: skip quote check);
+    ``validator`` = SHACL engine (see :data:`VALIDATORS`)."""
     from .quotes import check_quotes  # local: quotes imports this module's helpers
 
-    union = merged.union()
-    problems = literal_problems(merged, union)
+    engine = choose_engine(validator, len(merged.dataset))
+    union = merged.union() if engine == "pyshacl" or sources is not None else None
     checked: dict[str, int] = {}
+    problems: list[Problem] = []
     if sources is not None:
         quote_check = check_quotes(union, sources, merged.locate)
         problems += quote_check.problems
         checked = dict(quote_check.checked)
-    shacl, report = shacl_problems(merged, union, shapes)
-    return Outcome(shacl + problems, report, checked, sources is not None)
+    if engine == "pyshacl":
+        problems = literal_problems(merged, union) + problems
+        shacl, report = shacl_problems(merged, union, shapes)
+    else:
+        store = dataset_store(merged)
+        shacl, report = store_problems(store, shapes, lambda n: locate(merged, store, n))
+    return Outcome(shacl + problems, report, checked, sources is not None, engine)
