@@ -45,12 +45,14 @@ from _common import (
     RESULTS,
     ROOT,
     BenchDataset,
+    MemorySampler,
     Server,
     bench_dataset,
     free_port,
     git_state,
     machine_context,
     markdown_table,
+    parse_size,
     parse_sizes,
     say,
     today,
@@ -58,6 +60,11 @@ from _common import (
     write_json,
     write_results,
 )
+
+sys.path.insert(0, str(ROOT / "tests"))  # the Virtuoso helper the tests use
+from virtuoso_support import missing as virtuoso_missing  # noqa: E402
+
+VIRTUOSO_MISSING = virtuoso_missing()
 
 #: The default questions: two entity lookups, one aggregate, a year-by-year join, the heavy multi-join.
 DEFAULT_QUESTIONS = [
@@ -68,7 +75,6 @@ DEFAULT_QUESTIONS = [
     "people-search",
 ]
 SPARQL_JSON = "application/sparql-results+json"
-TARGETS = ["mediakg", "mediakg-api", "rdflib-endpoint", "oxigraph"]
 
 
 # --------------------------------------------------------------------------------------------- questions
@@ -94,38 +100,158 @@ def question_texts(names: list[str]) -> dict[str, str]:
 
 
 def ask_ok(url: str, timeout: float = 2.0) -> bool:
-    """True when ``url`` answers ``ASK {}`` with 200 (SPARQL protocol, direct POST)."""
-    r = httpx.post(
-        url,
-        content="ASK {}",
-        headers={"Content-Type": "application/sparql-query", "Accept": SPARQL_JSON},
-        timeout=timeout,
-    )
+    """True when ``url`` answers ``ASK {}`` with 200 (SPARQL protocol GET: every server here takes it)."""
+    r = httpx.get(url, params={"query": "ASK {}"}, headers={"Accept": SPARQL_JSON}, timeout=timeout)
     return r.status_code == 200
 
 
-SERVERS = ("mediakg", "rdflib-endpoint", "oxigraph")
+# What each SPARQL target is, which server process answers it and, for ours, the raw store it sits on: the
+# ratios compare each of our targets with that store answering the same SPARQL text straight.
+#: target -> (server, raw store it is compared with, or None for the peers themselves)
+TARGET_SERVER: dict[str, tuple[str, str | None]] = {
+    "mediakg": ("mediakg", "oxigraph"),
+    "mediakg-api": ("mediakg", "oxigraph"),
+    "remote-oxigraph": ("remote-oxigraph", "oxigraph"),
+    "remote-virtuoso": ("remote-virtuoso", "virtuoso"),
+    "oxigraph": ("oxigraph", None),
+    "virtuoso": ("virtuoso", None),
+    "rdflib-endpoint": ("rdflib-endpoint", None),
+}
+TARGETS = list(TARGET_SERVER)
+OURS = ["mediakg", "mediakg-api", "remote-oxigraph", "remote-virtuoso"]
+#: Servers that hold data for others (started first, live for the whole size) and the services measured in
+#: turn (each started, measured on every question and stopped before the next, so each cold start and
+#: memory peak is its own and idle servers do not crowd the 2 cores).
+STORES = ("oxigraph", "virtuoso")
+PHASES = ("oxigraph", "mediakg", "remote-oxigraph", "virtuoso", "remote-virtuoso", "rdflib-endpoint")
+#: Virtuoso's page cache for the benchmark (8 KB pages; the package default, 10,000, is 80 MB).
+VIRTUOSO_SETTINGS = {"NumberOfBuffers": "170000", "MaxDirtyBuffers": "130000"}
 
 
-def start_server(
+def mediakg_exe() -> str:
+    return shutil.which("mediakg") or "mediakg"
+
+
+def embedded_build(data: BenchDataset, work: Path) -> tuple[Path, float]:
+    """A build-like folder for ``mediakg serve --data``: ``store/`` (persisted pyoxigraph store, as
+    ``mediakg build`` writes it) and a small ``summary.json`` (the ETags' fingerprint). Returns the
+    folder and the seconds the store load took."""
+    from mediakg.build import _load_store
+
+    folder = work / f"embedded-{data.label}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    started = time.monotonic()
+    _load_store(data.path, folder / "store")
+    took = time.monotonic() - started
+    summary = {"source": data.path.name, "quads": data.quads, "recipe": data.recipe}
+    write_json(folder / "summary.json", summary)
+    return folder, took
+
+
+def mediakg_load(endpoint: str, data: BenchDataset, args: argparse.Namespace, *extra: str) -> float:
+    """``mediakg load`` the dataset into a remote store; seconds taken. RuntimeError with its output."""
+    started = time.monotonic()
+    done = subprocess.run(
+        [mediakg_exe(), "load", "--endpoint", endpoint, "--file", str(data.path), "--quiet", *extra],
+        capture_output=True,
+        text=True,
+        timeout=args.start_limit,
+        cwd=ROOT,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"mediakg load into {endpoint} failed: {(done.stderr or done.stdout)[-500:]}")
+    return time.monotonic() - started
+
+
+class VirtuosoProcess(Server):
+    """tests/virtuoso_support.Virtuoso behind the benchmark's Server interface (stop, memory)."""
+
+    def __init__(self, folder: Path, log: Path) -> None:
+        super().__init__("virtuoso", ["virtuoso-t"], log)
+        from virtuoso_support import Virtuoso
+
+        folder.mkdir(parents=True, exist_ok=True)
+        self.virtuoso = Virtuoso(folder, VIRTUOSO_SETTINGS, log=log)
+
+    def start(self, env: dict[str, str] | None = None) -> VirtuosoProcess:
+        self.started_at = time.monotonic()
+        try:
+            self.virtuoso.start()
+        except BaseException:
+            self.virtuoso.stop()
+            raise
+        self.cold_start_s = time.monotonic() - self.started_at
+        self.proc = self.virtuoso.process
+        assert self.proc is not None
+        self.memory = MemorySampler(self.proc.pid).start()
+        return self
+
+    def stop(self) -> None:
+        if self.memory is not None:
+            self.memory.stop()
+        self.virtuoso.stop()
+
+
+def start_store(
     name: str, data: BenchDataset, work: Path, args: argparse.Namespace
 ) -> tuple[Server, str, dict]:
-    """Start one server over ``data`` on a free port and wait until it answers ``ASK {}``.
+    """Start a raw store (``oxigraph`` or ``virtuoso``) and fill it with ``mediakg load`` (so that it is also
+    the store our remote targets serve). Returns the server, its SPARQL URL and what to record."""
+    logs = work / "logs"
+    if name == "virtuoso":
+        folder = work / f"virtuoso-{data.label}"
+        shutil.rmtree(folder, ignore_errors=True)
+        server: Server = VirtuosoProcess(folder, logs / f"virtuoso-{data.label}.log").start()
+        v = server.virtuoso  # type: ignore[attr-defined]
+        url = v.endpoint
+        extra = ("--store-endpoint", v.graph_store, "--update-endpoint", v.endpoint)
+        info: dict[str, Any] = {"settings": VIRTUOSO_SETTINGS}
+    else:
+        exe = shutil.which("oxigraph")
+        if exe is None:
+            raise SystemExit("the oxigraph server is not installed: pip install oxigraph")
+        port = free_port()
+        argv = [exe, "serve", "--bind", f"127.0.0.1:{port}"]
+        if args.store == "disk":
+            location = work / f"oxigraph-{data.label}"
+            shutil.rmtree(location, ignore_errors=True)
+            argv += ["--location", str(location)]
+        argv += ["--union-default-graph", "--timeout-s", str(int(args.timeout))]
+        url = f"http://127.0.0.1:{port}/query"
+        server = Server(name, argv, logs / f"oxigraph-{data.label}.log").start()
+        try:
+            server.wait_ready(lambda: ask_ok(url), args.start_limit)
+        except BaseException:
+            server.stop()
+            raise
+        extra = ()
+        info = {"argv": argv[1:], "store": args.store}
+    try:
+        info["load_s"] = round(mediakg_load(url, data, args, *extra), 2)
+    except BaseException:
+        server.stop()
+        raise
+    info["cold_start_s"] = round(server.cold_start_s or 0, 3)
+    say(f"  {name} ready in {info['cold_start_s']:.2f} s, filled by mediakg load in {info['load_s']:.1f} s")
+    return server, url, info
 
-    Returns the server, its SPARQL URL and what to record (arguments, cold start, load time). The caller
-    owns the server from the moment this returns; a server that fails to start is stopped here.
+
+def start_service(
+    name: str, data: BenchDataset, work: Path, args: argparse.Namespace, stores: dict[str, str]
+) -> tuple[Server, str, dict]:
+    """Start one measured service over ``data`` on a free port and wait until it answers ``ASK {}``.
+
+    ``mediakg``: ``mediakg serve --data <build folder>`` (the persisted store; ``--store memory``: the
+    N-Quads file, loaded into memory by each worker); ``remote-oxigraph`` / ``remote-virtuoso``:
+    ``mediakg serve --endpoint <store>``; ``rdflib-endpoint``: its own CLI over the file. Returns the
+    server, its SPARQL URL and what to record (arguments, cold start). A server that fails to start is
+    stopped here.
     """
     logs = work / "logs"
     port = free_port()
     info: dict[str, Any] = {}
-    if name == "mediakg":
-        # Cold start = process start -> first 200 on /sparql (file load and worker pool included).
-        argv = [shutil.which("mediakg") or "mediakg", "serve", "--host", "127.0.0.1", "--port", str(port)]
-        argv += ["--data", str(data.path), "--timeout", str(args.timeout)]
-        if args.workers:
-            argv += ["--workers", str(args.workers)]
-        url = f"http://127.0.0.1:{port}/sparql"
-    elif name == "rdflib-endpoint":
+    if name == "rdflib-endpoint":
         # Its own CLI: parses the file into rdflib Dataset(default_union=True), serves it at "/".
         exe = shutil.which("rdflib-endpoint")
         if exe is None:
@@ -133,28 +259,30 @@ def start_server(
         argv = [exe, "serve", str(data.path), "--host", "127.0.0.1", "--port", str(port)]
         url = f"http://127.0.0.1:{port}/"
     else:
-        # Raw oxigraph (union default graph, as ours). "memory": an in-memory server filled over HTTP (the
-        # same kind of store as `mediakg serve --data FILE` uses); "disk": `oxigraph load` into RocksDB,
-        # then `oxigraph serve --location` (the kind of store a build's store/ is).
-        exe = shutil.which("oxigraph")
-        if exe is None:
-            raise SystemExit("the oxigraph server is not installed: pip install oxigraph")
-        argv = [exe, "serve", "--bind", f"127.0.0.1:{port}"]
-        if args.oxigraph_store == "disk":
-            store = work / f"oxigraph-{data.label}"
-            shutil.rmtree(store, ignore_errors=True)
-            started = time.monotonic()
-            subprocess.run(
-                [exe, "load", "--location", str(store), "--file", str(data.path)],
-                check=True,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                timeout=args.start_limit,
-            )
-            info["load_s"] = round(time.monotonic() - started, 3)
-            argv += ["--location", str(store)]
-        argv += ["--union-default-graph", "--timeout-s", str(int(args.timeout))]
-        url = f"http://127.0.0.1:{port}/query"
+        # Cold start = process start -> first 200 on /sparql (opening the store, the worker pool and, for
+        # a remote store, the copy of its data for the dumps included).
+        argv = [
+            mediakg_exe(),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--timeout",
+            str(args.timeout),
+        ]
+        if name == "mediakg":
+            if args.store == "disk":
+                folder, took = embedded_build(data, work)
+                info["load_s"] = round(took, 2)
+                argv += ["--data", str(folder)]
+            else:
+                argv += ["--data", str(data.path)]
+        else:
+            argv += ["--endpoint", stores[name.removeprefix("remote-")]]
+        if args.workers:
+            argv += ["--workers", str(args.workers)]
+        url = f"http://127.0.0.1:{port}/sparql"
     server = Server(name, argv, logs / f"{name}-{data.label}.log").start()
     try:
         cold = server.wait_ready(lambda: ask_ok(url), args.start_limit)
@@ -162,20 +290,7 @@ def start_server(
         server.stop()
         raise
     info = {"argv": argv[1:], "cold_start_s": round(cold, 3), **info}
-    if name == "oxigraph" and args.oxigraph_store == "memory":
-        started = time.monotonic()
-        r = httpx.post(
-            url.rsplit("/", 1)[0] + "/store",
-            content=data.path.read_bytes(),
-            headers={"Content-Type": "application/n-quads"},
-            timeout=args.start_limit,
-        )
-        if r.status_code >= 300:
-            server.stop()
-            raise RuntimeError(f"oxigraph refused the data: HTTP {r.status_code} {r.text[:200]}")
-        info["load_s"] = round(time.monotonic() - started, 3)
-        info["store"] = "memory"
-    loaded = f" (loaded in {info['load_s']:.2f} s before)" if "load_s" in info else ""
+    loaded = f" (store written in {info['load_s']:.1f} s before)" if "load_s" in info else ""
     say(f"  {name} ready in {cold:.2f} s{loaded}")
     return server, url, info
 
@@ -198,7 +313,14 @@ class Request:
         )
 
 
-def sparql_request(url: str, query: str) -> Request:
+def sparql_request(url: str, query: str, form: bool = False) -> Request:
+    """A SPARQL protocol POST of ``query``: as the body (``application/sparql-query``) or, with ``form``,
+    as ``query=`` in a form (Virtuoso 7.2 does not read the former)."""
+    if form:
+        body = str(httpx.QueryParams({"query": query}))
+        return Request(
+            "POST", url, {"Content-Type": "application/x-www-form-urlencoded", "Accept": SPARQL_JSON}, body
+        )
     return Request("POST", url, {"Content-Type": "application/sparql-query", "Accept": SPARQL_JSON}, query)
 
 
@@ -303,95 +425,146 @@ def ratio(a: float | None, b: float | None) -> float | None:
     return round(a / b, 2) if a is not None and b else None
 
 
+def request_for(target: str, url: str, name: str, text: str) -> Request:
+    """The request a target gets for question ``name``: our question API by name, else the SPARQL text."""
+    if target == "mediakg-api":
+        return Request("GET", f"{url.rsplit('/', 1)[0]}/api/{name}", {"Accept": "application/json"})
+    return sparql_request(url, text, form=target == "virtuoso")
+
+
+def measure(target: str, req: Request, args: argparse.Namespace) -> dict[str, Any]:
+    """One check request, then (when it answered) the closed loop; the entry for the results."""
+    first = asyncio.run(check(target, req, args.timeout))
+    entry: dict[str, Any] = {"check": first}
+    if not first["ok"]:
+        return entry
+    entry.update(asyncio.run(load(req, args.concurrency, args.requests, args.duration, args.timeout)))
+    return entry
+
+
 def run_size(
     label: str, target_quads: int, args: argparse.Namespace, texts: dict[str, str], result: dict[str, Any]
 ) -> None:
     """Everything for one dataset size, filled into ``result`` as it goes (so an interrupted or failed run
-    keeps what was measured); the servers are stopped before it returns or raises."""
+    keeps what was measured); every server is stopped before it returns or raises.
+
+    The raw stores start first and are filled by ``mediakg load``; then each server is measured in turn
+    on every question (PHASES), services being started before and stopped after their turn."""
     work = Path(args.workdir)
     say(f"size {label}: preparing the dataset")
     data = bench_dataset(label, target_quads, work / "data")
     say(f"  {data.path.name}: {data.quads} quads ({data.recipe})")
     result.update({"size": label, "dataset": data.as_json(), "context_before": machine_context()})
-    servers: dict[str, Server] = {}
-    retired: list[Server] = []  # servers replaced after a stall (their memory figures are kept)
+    servers: dict[str, Any] = {}
+    result["servers"] = servers
+    questions: dict[str, dict[str, Any]] = {name: {} for name in texts}
+    result["questions"] = questions
+    enabled = [t for t in args.targets if not (t == "rdflib-endpoint" and target_quads > args.rdflib_max)]
+    phases = [p for p in PHASES if any(TARGET_SERVER[t][0] == p for t in enabled)]
+    running: dict[str, Server] = {}
+    retired: list[Server] = []  # servers stopped after their turn or replaced after a stall
+    stores: dict[str, str] = {}
     try:
-        urls: dict[str, str] = {}
-        result["servers"] = {}
-        for server_name in SERVERS:  # one after the other, so each start is timed alone
-            servers[server_name], urls[server_name], result["servers"][server_name] = start_server(
-                server_name, data, work, args
-            )
-        api_base = urls["mediakg"].rsplit("/", 1)[0]
-        questions: dict[str, Any] = {}
-        result["questions"] = questions
-        for name, text in texts.items():
-            per: dict[str, Any] = {}
-            questions[name] = per
-            for target in TARGETS:
-                server_name = "mediakg" if target == "mediakg-api" else target
-                if server_name not in servers:
-                    per[target] = {"skipped": "server could not be restarted after a stall"}
+        for name in STORES:
+            if name not in phases and f"remote-{name}" not in phases:
+                continue
+            if name == "virtuoso" and VIRTUOSO_MISSING:
+                servers[name] = {"skipped": VIRTUOSO_MISSING}
+                continue
+            try:
+                running[name], stores[name], servers[name] = start_store(name, data, work, args)
+            except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+                servers[name] = {"failed": f"{type(exc).__name__}: {exc}"}
+                say(f"  {name} could not be started and filled: {exc}")
+        for phase in phases:
+            targets = [t for t in enabled if TARGET_SERVER[t][0] == phase]
+            store = phase.removeprefix("remote-")
+            if store in STORES and store not in stores:
+                for t in targets:
+                    for per in questions.values():
+                        why = servers.get(store, {})
+                        per[t] = {"skipped": f"no {store} store: {why.get('skipped') or why.get('failed')}"}
+                continue
+            if phase in STORES:
+                url = stores[phase]
+            else:
+                try:
+                    running[phase], url, servers[phase] = start_service(phase, data, work, args, stores)
+                except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+                    servers[phase] = {"failed": f"{type(exc).__name__}: {exc}"}
+                    say(f"  {phase} could not be started: {exc}")
                     continue
-                if target == "mediakg-api":
-                    req = Request("GET", f"{api_base}/api/{name}", {"Accept": "application/json"})
-                else:
-                    req = sparql_request(urls[target], text)
-                first = asyncio.run(check(target, req, args.timeout))
-                entry: dict[str, Any] = {"check": first}
-                per[target] = entry
-                if first["ok"]:
-                    entry.update(
-                        asyncio.run(load(req, args.concurrency, args.requests, args.duration, args.timeout))
-                    )
-                    say(
-                        f"  {name} · {target}: {entry['rps']} req/s, p50 {entry['p50_ms']} ms, "
-                        f"p99 {entry['p99_ms']} ms, {entry['errors']} errors of {entry['requests']} "
-                        f"({first.get('rows')} rows)"
-                    )
-                else:
-                    say(f"  {name} · {target}: check failed {first} - not loaded")
-                waited = drain(urls[server_name], args.drain_limit)
-                if waited is None:
-                    # Still busy with abandoned requests: it would steal CPU from the next measurements.
-                    say(f"  {server_name} did not answer ASK within {args.drain_limit:.0f} s: restarting it")
-                    entry["stalled"] = True
-                    retired.append(servers.pop(server_name))
-                    retired[-1].stop()
-                    try:
-                        servers[server_name], urls[server_name], restart = start_server(
-                            server_name, data, work, args
+            for name, text in texts.items():
+                for target in targets:
+                    per = questions[name]
+                    if phase not in running:
+                        per[target] = {"skipped": "server could not be restarted after a stall"}
+                        continue
+                    per[target] = entry = measure(target, request_for(target, url, name, text), args)
+                    first = entry["check"]
+                    if first["ok"]:
+                        say(
+                            f"  {name} · {target}: {entry['rps']} req/s, p50 {entry['p50_ms']} ms, "
+                            f"p99 {entry['p99_ms']} ms, {entry['errors']} errors of {entry['requests']} "
+                            f"({first.get('rows')} rows)"
                         )
-                        result["servers"][server_name].setdefault("restarts", []).append(restart)
-                    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
-                        say(f"  {server_name} could not be restarted: {exc}")
-                    if server_name == "mediakg":
-                        api_base = urls["mediakg"].rsplit("/", 1)[0]
-                elif waited > 1:
-                    entry["drain_s"] = round(waited, 1)
-            rows = {t: per[t].get("check", {}).get("rows") for t in TARGETS if "check" in per[t]}
-            if len({r for r in rows.values() if r is not None}) > 1:
-                per["rows_differ"] = rows
-            for ours in ("mediakg", "mediakg-api"):
-                for other in ("rdflib-endpoint", "oxigraph"):
-                    a, b = per.get(ours, {}), per.get(other, {})
-                    per.setdefault("ratios", {})[f"{ours}/{other}"] = {
-                        "rps": ratio(a.get("rps"), b.get("rps")),
-                        "p50": ratio(a.get("p50_ms"), b.get("p50_ms")),
-                    }
+                    else:
+                        say(f"  {name} · {target}: check failed {first} - not loaded")
+                    waited = drain(url, args.drain_limit)
+                    if waited is None:
+                        # Still busy with abandoned requests: it would steal CPU from the next measurements.
+                        entry["stalled"] = True
+                        retired.append(running.pop(phase))
+                        retired[-1].stop()
+                        if phase in STORES:
+                            say(f"  {phase} did not answer ASK within {args.drain_limit:.0f} s: stopped")
+                            stores.pop(phase)
+                            break
+                        say(f"  {phase} did not answer ASK within {args.drain_limit:.0f} s: restarting it")
+                        try:
+                            running[phase], url, restart = start_service(phase, data, work, args, stores)
+                            servers[phase].setdefault("restarts", []).append(restart)
+                        except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+                            say(f"  {phase} could not be restarted: {exc}")
+                    elif waited > 1:
+                        entry["drain_s"] = round(waited, 1)
+            if phase not in STORES and phase in running:
+                retired.append(running.pop(phase))
+                retired[-1].stop()
     finally:
-        for server in servers.values():
+        for server in running.values():
             server.stop()
-        for server in [*retired, *servers.values()]:  # peak over every incarnation of each server
+        for server in [*retired, *running.values()]:  # peak over every incarnation of each server
             if server.memory is not None:
                 mem = server.memory.as_json()
-                entry = result.setdefault("servers", {}).setdefault(server.name, {})
+                entry = servers.setdefault(server.name, {})
                 old = entry.get("memory")
                 if old is None or (mem["peak_rss_mb"] or 0) > (old["peak_rss_mb"] or 0):
                     entry["memory"] = mem
         result["context_after"] = machine_context()
         if not args.keep:
-            shutil.rmtree(work / f"oxigraph-{label}", ignore_errors=True)
+            for kind in ("oxigraph", "virtuoso", "embedded"):
+                shutil.rmtree(work / f"{kind}-{label}", ignore_errors=True)
+        compare(questions)
+
+
+def compare(questions: dict[str, dict[str, Any]]) -> None:
+    """Per question: note when targets' row counts differ, and the ratios of each of our targets to the
+    raw store it sits on (and of our embedded targets to rdflib-endpoint)."""
+    for per in questions.values():
+        rows = {t: e["check"].get("rows") for t, e in per.items() if isinstance(e, dict) and "check" in e}
+        if len({r for r in rows.values() if r is not None}) > 1:
+            per["rows_differ"] = rows
+        ratios: dict[str, Any] = {}
+        for ours in OURS:
+            peers = [TARGET_SERVER[ours][1]] + (["rdflib-endpoint"] if ours.startswith("mediakg") else [])
+            for other in peers:
+                a, b = per.get(ours, {}), per.get(other, {})
+                ratios[f"{ours}/{other}"] = {
+                    "rps": ratio(a.get("rps"), b.get("rps")),
+                    "p50": ratio(a.get("p50_ms"), b.get("p50_ms")),
+                }
+        per["ratios"] = ratios
 
 
 # --------------------------------------------------------------------------------------------- report
@@ -425,12 +598,14 @@ def markdown(results: dict[str, Any]) -> str:
         rows = []
         for q, per in size.get("questions", {}).items():
             for t in TARGETS:
-                e = per.get(t, {})
+                e = per.get(t)
+                if e is None:
+                    continue
                 if "skipped" in e:
                     rows.append([q, t, "–", "–", "–", "–", "–", e["skipped"]])
                     continue
                 c = e.get("check", {})
-                stall = "; server still busy after the drain limit: restarted" if e.get("stalled") else ""
+                stall = "; server still busy after the drain limit" if e.get("stalled") else ""
                 if not c.get("ok"):
                     failed = f"check failed: {c.get('status') or c.get('error')}{stall}"
                     rows.append([q, t, "–", c.get("ms"), "–", "–", "–", failed])
@@ -443,41 +618,39 @@ def markdown(results: dict[str, Any]) -> str:
             ),
             "",
         ]
+        pairs = [
+            (ours, other)
+            for ours in OURS
+            for other in [TARGET_SERVER[ours][1], "rdflib-endpoint"]
+            if any(f"{ours}/{other}" in per.get("ratios", {}) and ours in per and other in per
+                   for per in size.get("questions", {}).values())
+        ]  # fmt: skip
         rows = []
         for q, per in size.get("questions", {}).items():
             r = per.get("ratios", {})
             row: list[object] = [q]
-            for key in ("mediakg/rdflib-endpoint", "mediakg/oxigraph", "mediakg-api/rdflib-endpoint",
-                        "mediakg-api/oxigraph"):  # fmt: skip
-                row += [r.get(key, {}).get("rps"), r.get(key, {}).get("p50")]
+            for ours, other in pairs:
+                row += [r.get(f"{ours}/{other}", {}).get("rps"), r.get(f"{ours}/{other}", {}).get("p50")]
             rows.append(row)
+        header = ["question"]
+        for ours, other in pairs:
+            header += [f"{ours} / {other} req/s", "p50"]
         out += [
-            "Ratios (req/s ratio > 1: ours serves more; p50 ratio < 1: ours answers faster):",
+            "Ratios, ours ÷ the raw store it sits on (and ÷ rdflib-endpoint): req/s > 1 means ours serves "
+            "more, p50 < 1 means ours answers faster. Targets: req/s ≥ 0.7, p50 ≤ 1.5.",
             "",
-            markdown_table(
-                [
-                    "question",
-                    "sparql/rdflib req/s",
-                    "sparql/rdflib p50",
-                    "sparql/oxigraph req/s",
-                    "sparql/oxigraph p50",
-                    "api/rdflib req/s",
-                    "api/rdflib p50",
-                    "api/oxigraph req/s",
-                    "api/oxigraph p50",
-                ],
-                rows,
-            ),  # fmt: skip
+            markdown_table(header, rows),
             "",
         ]
         rows = []
         for name, srv in size.get("servers", {}).items():
             mem = srv.get("memory", {})
+            note = srv.get("skipped") or srv.get("failed") or ""
             rows.append([name, srv.get("cold_start_s"), srv.get("load_s"), mem.get("peak_rss_mb"),
-                         mem.get("processes")])  # fmt: skip
+                         mem.get("processes"), note])  # fmt: skip
         out += [
             markdown_table(
-                ["server", "cold start s", "separate load s", "peak RSS MB (tree)", "processes"], rows
+                ["server", "cold start s", "separate load s", "peak RSS MB (tree)", "processes", "note"], rows
             ),
             "",
         ]
@@ -502,7 +675,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--sizes", default="10k,100k", help="dataset sizes in quads (default 10k,100k)")
     p.add_argument("--concurrency", type=int, default=8, help="concurrent clients (default 8)")
     p.add_argument("--requests", type=int, default=400, help="max requests per question and target (400)")
-    p.add_argument("--duration", type=float, default=15.0, help="max seconds per question and target (15)")
+    p.add_argument("--duration", type=float, default=10.0, help="max seconds per question and target (10)")
     p.add_argument("--timeout", type=float, default=60.0, help="client timeout per request, s (60)")
     p.add_argument("--questions", default=",".join(DEFAULT_QUESTIONS), help="comma-separated question names")
     p.add_argument("--workers", type=int, default=None, help="mediakg serve --workers (default: its own)")
@@ -511,10 +684,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--workdir", default=str(ROOT / "build" / "bench"), help="datasets, stores and logs")
     p.add_argument("--keep", action="store_true", help="keep the oxigraph store directories")
     p.add_argument(
-        "--oxigraph-store",
-        choices=["memory", "disk"],
-        default="memory",
-        help="raw oxigraph on an in-memory store (default; like mediakg serve --data) or on RocksDB",
+        "--store",
+        choices=["disk", "memory"],
+        default="disk",
+        help="disk (default): mediakg serves a persisted store folder, oxigraph serve --location; memory: "
+        "mediakg serve --data FILE, oxigraph serve in memory",
+    )
+    p.add_argument("--targets", default=",".join(TARGETS), help="comma-separated targets (default: all)")
+    p.add_argument(
+        "--rdflib-max", default="100k", help="largest size rdflib-endpoint is run at (default 100k)"
     )
     p.add_argument("--out", help="results JSON (default benchmarks/results/service-<date>.json)")
     p.add_argument("--markdown", default=str(RESULTS / "service-latest.md"), help="Markdown table file")
@@ -529,6 +707,11 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    args.targets = [t.strip() for t in args.targets.split(",") if t.strip()]
+    unknown = sorted(set(args.targets) - set(TARGETS))
+    if unknown:
+        raise SystemExit(f"unknown target(s): {', '.join(unknown)} (known: {', '.join(TARGETS)})")
+    args.rdflib_max = parse_size(args.rdflib_max)
     sizes = parse_sizes(args.sizes)
     names = [n.strip() for n in args.questions.split(",") if n.strip()]
     texts = question_texts(names)
@@ -542,7 +725,8 @@ def main(argv: list[str] | None = None) -> int:
             "duration": args.duration,
             "timeout": args.timeout,
             "workers": args.workers,
-            "oxigraph_store": args.oxigraph_store,
+            "store": args.store,
+            "targets": args.targets,
             "questions": names,
         },
         "note": args.note,
