@@ -158,8 +158,17 @@ class _Compiler:
     def fresh(self) -> str:
         return f"?_v{next(self.counter)}"
 
+    def name(self, shape: Node) -> str:
+        """A shape by IRI; a blank-node property shape by the shape holding it and its path."""
+        parent = next(self.g.subjects(SH.property, shape), None)
+        if not isinstance(shape, BNode) or parent is None:
+            return self.show(shape)
+        path = self.g.value(shape, SH.path)
+        shown = self.show(path) if isinstance(path, URIRef) else "[...]"
+        return f"{self.name(parent)} sh:property [ sh:path {shown} ]"
+
     def fail(self, shape: Node, what: str) -> MediakgError:
-        return MediakgError(f"oxigraph SHACL engine: shape {self.show(shape)}: {what} is not supported")
+        return MediakgError(f"oxigraph SHACL engine: shape {self.name(shape)}: {what} is not supported")
 
     def items(self, node: Node) -> list[Node]:
         return list(Collection(self.g, node))
