@@ -146,3 +146,53 @@ def test_endpoint_without_graph_store_needs_the_option(small):
     load = _cli("--endpoint", "http://127.0.0.1:1/sparql", "--file", str(small))
     _out, err = load.communicate(timeout=60)
     assert load.returncode == 2 and "--store-endpoint" in err
+
+
+def _sent_params(backend: RemoteBackend, query: str) -> dict[str, list[str]]:
+    """The dataset parameters ``backend`` would send with ``query`` right now."""
+    from mediakg.backends.remote import uses_named_graphs
+
+    return backend._dataset_params((), (), uses_named_graphs(query))
+
+
+def test_union_mode_only_while_the_store_holds_just_the_live_graphs(binary, tmp_path, small, big):
+    """A load that leaves Oxigraph holding only the live graphs lets readers use its union default graph
+    (one graph instead of a list, faster); the next load takes that back before it writes anything, and a
+    graph that is not ours keeps readers listing the live graphs."""
+    from mediakg.backends.remote import GraphStore
+    from mediakg.load import load_dataset
+
+    server = OxigraphServer(binary, tmp_path / "db").start()
+    try:
+        store = GraphStore(f"{server.base}/store", f"{server.base}/update")
+        reader = RemoteBackend(server.endpoint)
+        report = load_dataset(small, RemoteBackend(server.endpoint), store, progress=lambda _: None)
+        assert report.union_mode
+        assert reader.health().ok and reader.union_mode()
+        default_only = CHECKS["labels"]
+        assert _sent_params(reader, default_only) == {"union-default-graph": [""]}
+        # GRAPH patterns keep the listed graphs (the manifest graph must not show up in GRAPH ?g).
+        assert "named-graph-uri" in _sent_params(reader, CHECKS["graphs"])
+        embedded = EmbeddedBackend.from_file(small)
+        for query in CHECKS.values():
+            assert _rows(reader.query(query)) == _rows(embedded.query(query))
+
+        seen_at_first_upload: list[bool] = []
+
+        def progress(line: str) -> None:
+            if "[1/" in line:  # the first graph is being written: no reader may be in union mode
+                seen_at_first_upload.append(RemoteBackend(server.endpoint).dataset_state().union)
+
+        report = load_dataset(big, RemoteBackend(server.endpoint), store, progress=progress)
+        assert seen_at_first_upload == [False]
+        assert report.union_mode
+
+        store.update("INSERT DATA { GRAPH <urn:not-ours> { <urn:a> <urn:b> <urn:c> } }")
+        report = load_dataset(small, RemoteBackend(server.endpoint), store, progress=lambda _: None)
+        assert not report.union_mode
+        fresh = RemoteBackend(server.endpoint)
+        assert fresh.health().ok and not fresh.union_mode()
+        assert _sent_params(fresh, default_only)["default-graph-uri"] == embedded.named_graphs()
+        assert _rows(fresh.query(CHECKS["graphs"])) == _rows(embedded.query(CHECKS["graphs"]))
+    finally:
+        server.stop()

@@ -16,7 +16,12 @@ so anything else in the store is invisible to readers. A load:
    - a graph that is not live goes straight to its own IRI (readers do not see it until step 4);
 4. switches with ONE SPARQL Update request: ``MOVE`` every staging graph onto its live graph and rewrite the
    manifest (dropping retired graphs from it);
-5. drops the retired graphs (no longer in the manifest, so already invisible).
+5. drops the retired graphs (no longer in the manifest, so already invisible);
+6. on Oxigraph, when the store now holds nothing but the live graphs and the manifest, marks the manifest
+   ``unionDefaultGraph``: readers may then query the store's union default graph instead of listing every
+   graph (faster, see :mod:`mediakg.backends.remote`). The next load clears that mark first and waits
+   ``UNION_GRACE_SECONDS`` before it writes anything, so readers are back to listing the live graphs before
+   a staging graph exists.
 On failure before the switch the staging graphs are dropped (best effort; the next load sweeps leftovers).
 
 The switch is atomic where the server runs one update request as one transaction. Oxigraph does (its SPARQL
@@ -42,7 +47,16 @@ from typing import Any, Literal
 import pyoxigraph as ox
 
 from .backends.base import StoreUnavailable
-from .backends.remote import DCT, MANIFEST_GRAPH, STAGING_MARKER, GraphStore, RemoteBackend
+from .backends.remote import (
+    DCT,
+    GRAPH_NAME,
+    MANIFEST_GRAPH,
+    STAGING_MARKER,
+    UNION_GRACE_SECONDS,
+    UNION_MODE,
+    GraphStore,
+    RemoteBackend,
+)
 from .errors import MediakgError, UsageError
 from .namespaces import ID_BASE
 
@@ -79,6 +93,8 @@ class LoadReport:
     graphs: list[GraphFile] = field(default_factory=list)
     retired: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    #: Whether the load left the store in union default graph mode (see :func:`enter_union_mode`).
+    union_mode: bool = False
 
     @property
     def triples(self) -> int:
@@ -156,8 +172,8 @@ def _count(backend: RemoteBackend, graph: str) -> int:
 def live_manifest(backend: RemoteBackend) -> dict[str, str]:
     """Live graph -> content hash, as the manifest graph records them (empty before the first load)."""
     rows = backend.select(
-        f"SELECT ?g ?h WHERE {{ GRAPH <{MANIFEST_GRAPH}> {{ <{MANIFEST_GRAPH}> <{DCT}hasPart> ?g . "
-        f"OPTIONAL {{ ?g <{DCT}identifier> ?h }} }} }}"
+        f"SELECT ?g ?h WHERE {{ GRAPH <{MANIFEST_GRAPH}> {{ <{MANIFEST_GRAPH}> <{DCT}hasPart> ?part . "
+        f"?part <{GRAPH_NAME}> ?g OPTIONAL {{ ?part <{DCT}identifier> ?h }} }} }}"
     )
     return {r["g"].value: r["h"].value if "h" in r else "" for r in rows}
 
@@ -183,12 +199,16 @@ def switch_update(graphs: list[GraphFile], build_hash: str, label: str) -> str:
     # MOVE replaces the live graph and fails (failing the whole request) when the staging graph is missing.
     parts = [f"MOVE GRAPH <{g.target}> TO GRAPH <{g.iri}>" for g in graphs if g.action == "staged"]
     parts.append(f"DROP SILENT GRAPH <{MANIFEST_GRAPH}>")
-    members = ", ".join(f"<{g.iri}>" for g in graphs)
-    hashes = " ".join(f"<{g.iri}> <{DCT}identifier> {ox.Literal(g.content_hash)} ." for g in graphs)
+    # graph IRIs as xsd:anyURI literals on blank nodes: the manifest names no entity of the data
+    members = ", ".join(
+        f"[ <{GRAPH_NAME}> {ox.Literal(g.iri, datatype=ox.NamedNode(XSD + 'anyURI'))} ; "
+        f"<{DCT}identifier> {ox.Literal(g.content_hash)} ]"
+        for g in graphs
+    )
     parts.append(
         f"INSERT DATA {{ GRAPH <{MANIFEST_GRAPH}> {{ <{MANIFEST_GRAPH}> <{DCT}hasPart> {members} ; "
         f"<{DCT}identifier> {ox.Literal(build_hash)} ; <{DCT}source> {ox.Literal(label)} ; "
-        f'<{DCT}modified> "{now}"^^<{XSD}dateTime> . {hashes} }} }}'
+        f'<{DCT}modified> "{now}"^^<{XSD}dateTime> . }} }}'
     )
     return " ;\n".join(parts)
 
@@ -234,6 +254,8 @@ def load_dataset(
         )
         step = "reading the live graphs"
         live = live_manifest(backend)
+        step = "leaving the union default graph mode"
+        leave_union_mode(backend, store, progress)
         step = "removing what an earlier failed load left behind"
         leftovers = _leftovers(backend, set(live))
         if leftovers:
@@ -295,8 +317,41 @@ def load_dataset(
             f"could not drop {len(report.retired)} retired graphs now (not served; the next load drops them)"
         )
     _verify(backend, report)
+    report.union_mode = enter_union_mode(backend, store, report)
     report.seconds["total"] = time.monotonic() - started
     return report
+
+
+def leave_union_mode(backend: RemoteBackend, store: GraphStore, progress: Progress) -> None:
+    """Clear the manifest's union mode (if set) and wait until no reader relies on it any more."""
+    if not backend.dataset_state(fresh=True).union:
+        return
+    store.update(
+        f"DELETE WHERE {{ GRAPH <{MANIFEST_GRAPH}> {{ <{MANIFEST_GRAPH}> <{UNION_MODE}> ?u }} }}",
+        what="leaving the union default graph mode",
+    )
+    progress(f"readers list the live graphs again from now; waiting {UNION_GRACE_SECONDS:g} s before writing")
+    time.sleep(UNION_GRACE_SECONDS)
+
+
+def enter_union_mode(backend: RemoteBackend, store: GraphStore, report: LoadReport) -> bool:
+    """Mark the manifest ``unionDefaultGraph`` when the store is Oxigraph and holds exactly the live graphs
+    and the manifest (nothing left by others or by a failed cleanup); True when marked. Best effort: a
+    failure leaves readers listing the graphs, which is always right."""
+    if backend.flavor != "oxigraph":
+        return False
+    try:
+        rows = backend.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
+        present = {r["g"].value for r in rows if "g" in r}
+        if present != {g.iri for g in report.graphs} | {MANIFEST_GRAPH}:
+            return False
+        store.update(
+            f"INSERT DATA {{ GRAPH <{MANIFEST_GRAPH}> {{ <{MANIFEST_GRAPH}> <{UNION_MODE}> true }} }}",
+            what="marking the union default graph mode",
+        )
+    except MediakgError:
+        return False
+    return True
 
 
 def _verify(backend: RemoteBackend, report: LoadReport) -> None:

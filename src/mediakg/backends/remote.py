@@ -5,6 +5,15 @@ is the set of *live* graphs that ``mediakg load`` recorded in its manifest graph
 ``default-graph-uri`` (their union is the default graph, as in the embedded store) and ``named-graph-uri``
 (``GRAPH ?g`` ranges over them only), so staging graphs of a load in progress never show in answers.
 
+Listing the graphs has a price: Oxigraph evaluates every triple pattern once per listed graph (at 100k
+triples in 11 graphs the questions took 1.4-3.8x as long as over its union default graph). So when the
+manifest says the store holds nothing but the live graphs (``union-default-graph`` mode, set by the load
+that left it so, cleared by the next load before it writes anything, see :mod:`mediakg.load`), queries to
+Oxigraph use its union default graph instead. The manifest is read at most :data:`STATE_SECONDS` before a
+query that relies on it and a load waits :data:`UNION_GRACE_SECONDS` after clearing the mode, so no query
+in that mode reaches the store once a load has begun writing. In that mode the manifest graph itself (a
+few triples about ``id:graph/load-manifest`` only) is part of the dataset.
+
 Time limits: the HTTP client always gets one (the limit plus a grace period). Virtuoso also takes a per-query
 ``timeout`` parameter (ms). Oxigraph server has no per-query limit, only the server-wide ``--timeout-s``
 option (``.ci/oxigraph-server.sh`` sets it); when it fires Oxigraph has already sent ``200 OK`` and ends the
@@ -15,6 +24,7 @@ Nothing about an outage is remembered: every call tries the server again, so the
 
 from __future__ import annotations
 
+import functools
 import http.client
 import json
 import re
@@ -24,7 +34,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import pyoxigraph as ox
 from SPARQLWrapper import JSON as SW_JSON
@@ -62,6 +72,16 @@ MANIFEST_GRAPH = ID_BASE + "graph/load-manifest"
 #: Marker in the IRIs of staging graphs (see mediakg.load).
 STAGING_MARKER = "mkg-staging-"
 DCT = "http://purl.org/dc/terms/"
+#: Manifest terms (the manifest's own namespace: its triples name no entity of the data, so that they stay
+#: harmless where the manifest graph is part of the dataset). ``<manifest> dct:hasPart [ GRAPH_NAME
+#: "iri"^^xsd:anyURI ; dct:identifier "content hash" ]`` per live graph; ``<manifest> UNION_MODE true``
+#: while the store holds only the live graphs and the manifest.
+GRAPH_NAME = MANIFEST_GRAPH + "#graphName"
+UNION_MODE = MANIFEST_GRAPH + "#unionDefaultGraph"
+#: Seconds a read of the manifest is relied on (live graphs, union mode).
+STATE_SECONDS = 1.0
+#: Seconds a load waits after clearing the union mode before it writes (readers have stopped using it).
+UNION_GRACE_SECONDS = STATE_SECONDS + 2.0
 
 Flavor = Literal["auto", "oxigraph", "virtuoso", "generic"]
 
@@ -69,6 +89,14 @@ Flavor = Literal["auto", "oxigraph", "virtuoso", "generic"]
 _NETWORK_ERRORS = (ConnectionError, http.client.HTTPException, socket.gaierror, EOFError)
 _GRACE_SECONDS = 2.0
 _DEFAULT_HTTP_TIMEOUT = 60.0
+
+
+class DatasetState(NamedTuple):
+    """What the load manifest said when it was read."""
+
+    read_at: float  # time.monotonic() when the read began
+    live: list[str] | None  # the live graphs; None without a load manifest
+    union: bool  # the store holds only the live graphs and the manifest (Oxigraph union mode allowed)
 
 
 def _cancelled_by_server(body: bytes) -> bool:
@@ -118,13 +146,30 @@ _QUERY_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
 def query_form(sparql: str) -> str:
     """The form keyword of a query (SELECT, ASK, CONSTRUCT, DESCRIBE; SELECT when none is found), skipping
     comments, strings, IRIs and prefixed names (``PREFIX select: <…>``, ``ex:ask``)."""
+    return _shape(sparql)[0]
+
+
+def uses_named_graphs(sparql: str) -> bool:
+    """Whether the query has a ``GRAPH`` pattern (keyword outside comments, strings, IRIs, prefixed names)."""
+    return _shape(sparql)[1]
+
+
+@functools.lru_cache(maxsize=1024)
+def _shape(sparql: str) -> tuple[str, bool]:
+    form, graph = None, False
     for kind, text, start, end in sparql_tokens(sparql):
-        if kind != "word" or text.upper() not in _QUERY_FORMS:
+        if kind != "word":
+            continue
+        word = text.upper()
+        if word not in _QUERY_FORMS and word != "GRAPH":
             continue
         if sparql[end : end + 1] == ":" or sparql[start - 1 : start] == ":":
             continue
-        return text.upper()
-    return "SELECT"
+        if word == "GRAPH":
+            graph = True
+        elif form is None:
+            form = word
+    return form or "SELECT", graph
 
 
 class RemoteBackend(Backend):
@@ -138,13 +183,13 @@ class RemoteBackend(Backend):
         *,
         flavor: Flavor = "auto",
         http_timeout: float = _DEFAULT_HTTP_TIMEOUT,
-        graph_cache_seconds: float = 5.0,
+        graph_cache_seconds: float = STATE_SECONDS,
     ) -> None:
         self.endpoint = endpoint
         self.flavor: Flavor = flavor
         self.http_timeout = http_timeout
-        self.graph_cache_seconds = graph_cache_seconds
-        self._live: tuple[float, list[str] | None] | None = None
+        self.graph_cache_seconds = min(graph_cache_seconds, STATE_SECONDS)
+        self._state: DatasetState | None = None
 
     # -- low level -----------------------------------------------------------------------------------------
 
@@ -241,21 +286,43 @@ class RemoteBackend(Backend):
 
     # -- the live dataset ----------------------------------------------------------------------------------
 
+    def dataset_state(self, *, fresh: bool = False) -> DatasetState:
+        """What the load manifest says (live graphs, union mode), read with one query and reused for
+        ``graph_cache_seconds``."""
+        now = time.monotonic()
+        state = self._state
+        if not fresh and state is not None and now - state[0] < self.graph_cache_seconds:
+            return state
+        rows = self.select(
+            f"SELECT ?g ?u WHERE {{ GRAPH <{MANIFEST_GRAPH}> {{ "
+            f"{{ <{MANIFEST_GRAPH}> <{DCT}hasPart> ?part . ?part <{GRAPH_NAME}> ?g }} "
+            f"UNION {{ <{MANIFEST_GRAPH}> <{UNION_MODE}> ?u }} }} }}"
+        )
+        graphs = sorted(r["g"].value for r in rows if "g" in r) or None
+        union = any("u" in r and r["u"].value in ("true", "1") for r in rows)
+        self._state = state = DatasetState(now, graphs, union)
+        return state
+
     def live_graphs(self, *, fresh: bool = False) -> list[str] | None:
         """The graphs the last ``mediakg load`` made live (cached briefly), or None if no load happened."""
-        now = time.monotonic()
-        if not fresh and self._live and now - self._live[0] < self.graph_cache_seconds:
-            return self._live[1]
-        rows = self.select(
-            f"SELECT ?g WHERE {{ GRAPH <{MANIFEST_GRAPH}> {{ <{MANIFEST_GRAPH}> <{DCT}hasPart> ?g }} }}"
+        return self.dataset_state(fresh=fresh).live
+
+    def union_mode(self) -> bool:
+        """Whether queries may use the store's union default graph (see the module docstring): Oxigraph,
+        and the manifest, read less than STATE_SECONDS ago, says the store holds only the live graphs."""
+        read_at, live, union = self.dataset_state()
+        return (
+            union and bool(live) and self.flavor == "oxigraph" and time.monotonic() - read_at < STATE_SECONDS
         )
-        graphs = sorted(r["g"].value for r in rows) or None
-        self._live = (now, graphs)
-        return graphs
 
     def _dataset_params(
-        self, default_graph_uris: Sequence[str], named_graph_uris: Sequence[str]
+        self, default_graph_uris: Sequence[str], named_graph_uris: Sequence[str], graph_patterns: bool = True
     ) -> dict[str, list[str]]:
+        """The protocol's dataset parameters. The union default graph (when allowed) only for a query
+        without GRAPH patterns: Oxigraph takes it with no ``named-graph-uri``, so ``GRAPH ?g`` would also
+        range over the manifest graph."""
+        if not default_graph_uris and not named_graph_uris and not graph_patterns and self.union_mode():
+            return {"union-default-graph": [""]}
         live = self.live_graphs()
         params: dict[str, list[str]] = {}
         if default_graph_uris:
@@ -287,7 +354,7 @@ class RemoteBackend(Backend):
         """Run ``sparql`` on the live dataset; ``substitutions`` are bound by a VALUES row (see bind.py)."""
         if substitutions:
             sparql = inject_values(sparql, substitutions)
-        params = self._dataset_params(default_graph_uris, named_graph_uris)
+        params = self._dataset_params(default_graph_uris, named_graph_uris, uses_named_graphs(sparql))
         body, media, kind = self._send(sparql, accept=result_format, params=params, timeout=timeout)
         return QueryResult(body=body, media_type=media, kind=kind)
 
