@@ -1,5 +1,5 @@
-"""Merge parsed files into one rdflib Dataset (one named graph per data file) and remember which file
-describes which node, so problems can name the file to fix."""
+"""Merge parsed files into one rdflib Dataset (one named graph per data file, plus the entailed graph of
+:mod:`.entail`) and remember which file describes which node, so problems can name the file to fix."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from rdflib import Dataset, Graph, URIRef
 from rdflib.term import Node
 
+from .entail import add_entailments
 from .namespaces import PREFIXES
 from .parse import InputFile, ParsedFile, parse_file
 from .progress import Problem
@@ -60,6 +61,8 @@ def merge(inputs: Iterable[InputFile], extra: Iterable[InputFile] = ()) -> Merge
 
     An extra file that is one of the inputs is not loaded twice; an extra triple-format file whose named
     graph is already filled by an input replaces that input (validating a draft of a data file).
+    The closures questions rely on are added as the graph ``id:graph/entailed`` (see :mod:`.entail`); it
+    belongs to no file, so :meth:`Merged.union` (what is validated) leaves it out.
     """
     inputs, extra = list(inputs), list(extra)
     extra_paths = {e.path.resolve() for e in extra}
@@ -76,6 +79,7 @@ def merge(inputs: Iterable[InputFile], extra: Iterable[InputFile] = ()) -> Merge
         ds = merged.dataset
         graphs = {gid: ds.graph(URIRef(gid)) for gid in dict.fromkeys(q[3] for q in result.quads)}
         ds.addN((s, p, o, graphs[g]) for s, p, o, g in result.quads)
+    add_entailments(merged.dataset)
     return merged
 
 
