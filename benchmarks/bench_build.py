@@ -12,7 +12,10 @@ processes do the work the build does, each timed phase by phase, each with its o
 - ``validate`` child: parse again, add ontology/ (the shapes need the class hierarchy), and run pyshacl with
   the build's options over the union graph (``shacl``). pyshacl is slow and memory-hungry, so by default it
   runs only up to 100k triples (``--full`` runs it at every size) and is killed after ``--validate-timeout``
-  seconds; the results then say "not run" or "timed out" instead of a time.
+  seconds; the results then say "not run" or "timed out" instead of a time;
+- ``oxigraph`` child (every size): bulk-load the N-Quads and ontology/ into an in-memory pyoxigraph store
+  (``ox_load``), find the ill-typed literals (``ox_literals``), then run the oxigraph SHACL engine
+  (mediakg.shacl_oxigraph) with two worker threads (``ox_shacl``) and with one (``ox_shacl_1``).
 
 Everything is bounded: a child that passes its time limit is killed with its process group.
 """
@@ -118,6 +121,33 @@ def child_validate(path: Path) -> None:
     _emit("shacl", started, conforms=bool(conforms), results=results)
 
 
+def child_oxigraph(path: Path) -> None:
+    """Load into an in-memory pyoxigraph store, then the oxigraph SHACL engine, as ``mediakg build
+    --validator oxigraph`` validates (without rdflib: the store is loaded from the file)."""
+    import pyoxigraph
+    from rdflib import Graph
+
+    from mediakg.shacl_oxigraph import ill_typed_literals, validate_store
+
+    started = time.perf_counter()
+    store = pyoxigraph.Store()
+    store.bulk_load(path=str(path), format=pyoxigraph.RdfFormat.N_QUADS)
+    ontology = pyoxigraph.NamedNode("https://w3id.org/mediakg/ontology")
+    for ttl in sorted((ROOT / "ontology").glob("*.ttl")):
+        store.bulk_load(path=str(ttl), format=pyoxigraph.RdfFormat.TURTLE, to_graph=ontology)
+    _emit("ox_load", started, quads=len(store))
+    shapes = Graph()
+    for ttl in sorted((ROOT / "shapes").glob("*.ttl")):
+        shapes.parse(ttl, format="turtle")
+    started = time.perf_counter()
+    bad = ill_typed_literals(store)
+    _emit("ox_literals", started, ill_typed=len(bad))
+    for phase, workers in (("ox_shacl", 2), ("ox_shacl_1", 1)):
+        started = time.perf_counter()
+        results = validate_store(store, shapes, workers=workers, ill_typed=bad)
+        _emit(phase, started, results=len(results), conforms=not results)
+
+
 # --------------------------------------------------------------------------------------------- parent
 
 
@@ -207,6 +237,11 @@ def run_size(label: str, target: int, args: argparse.Namespace, result: dict[str
         result["validate"] = run_child(["--child", "validate", str(data.path)], args.validate_timeout)
         if result["validate"]["timed_out"]:
             say(f"  validate: timed out after {args.validate_timeout:.0f} s")
+    result["oxigraph"] = run_child(["--child", "oxigraph", str(data.path)], args.validate_timeout)
+    pyshacl_s = result["validate"].get("phases", {}).get("shacl", {}).get("s")
+    ox_s = result["oxigraph"].get("phases", {}).get("ox_shacl", {}).get("s")
+    if pyshacl_s and ox_s:
+        result["pyshacl_over_oxigraph"] = round(pyshacl_s / ox_s, 1)
     shutil.rmtree(work / f"build-{label}", ignore_errors=True)
 
 
@@ -232,7 +267,7 @@ def markdown(results: dict[str, Any]) -> str:
     out.append("")
     rows = []
     for size in results["sizes"]:
-        w, v = size.get("write", {}), size.get("validate", {})
+        w, v, x = size.get("write", {}), size.get("validate", {}), size.get("oxigraph", {})
         shacl = _cell(v, "shacl")
         conforms = v.get("phases", {}).get("shacl", {}).get("conforms")
         if conforms is not None:
@@ -249,6 +284,12 @@ def markdown(results: dict[str, Any]) -> str:
                 w.get("peak_rss_mb"),
                 shacl,
                 v.get("peak_rss_mb", "–"),
+                _cell(x, "ox_load") if x else "–",
+                _cell(x, "ox_literals") if x else "–",
+                _cell(x, "ox_shacl") if x else "–",
+                _cell(x, "ox_shacl_1") if x else "–",
+                x.get("peak_rss_mb", "–"),
+                size.get("pyshacl_over_oxigraph", "–"),
             ]
         )
     header = [
@@ -262,6 +303,12 @@ def markdown(results: dict[str, Any]) -> str:
         "parse+write peak MB",
         "pyshacl s",
         "validate peak MB",
+        "ox load s",
+        "ox ill-typed s",
+        "ox SHACL s (2 threads)",
+        "ox SHACL s (1 thread)",
+        "ox peak MB",
+        "pyshacl / ox",
     ]
     out += [markdown_table(header, rows), ""]
     if results.get("interrupted"):
@@ -293,6 +340,8 @@ def main(argv: list[str] | None = None) -> int:
         kind, *rest = args.child
         if kind == "write":
             child_write(Path(rest[0]), Path(rest[1]))
+        elif kind == "oxigraph":
+            child_oxigraph(Path(rest[0]))
         else:
             child_validate(Path(rest[0]))
         return 0
