@@ -13,7 +13,10 @@ What it writes (see ontology/MODEL.md; everything passes the shapes together wit
   whose participants take part in the capacity of a membership that covers the meeting date;
 - realistic skew: people, places, states and outlets are drawn from a Zipf-like distribution, so a few are
   very active and most appear rarely;
-- every entity with ``prov:wasDerivedFrom`` a synthetic ``mkg:SourceDocument`` and one ``mkg:evidence``.
+- every entity with ``prov:wasDerivedFrom`` a synthetic ``mkg:SourceDocument`` and one ``mkg:evidence``;
+- the graph ``id:graph/entailed`` that the build adds (src/mediakg/entail.py: ``mkg:instanceOf``,
+  ``mkg:withinPlace``, ``mkg:withinOrganization``; the class hierarchy is read from ontology/), written entity
+  by entity so that it counts towards ``--triples``; the questions read it instead of property paths.
 
 The output is streamed line by line (no graph in memory), so a million triples take seconds and little
 memory. Generation stops after the first complete entity that reaches ``--triples``.
@@ -33,6 +36,23 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TextIO
+
+import pyoxigraph as ox
+from rdflib import Literal
+
+from mediakg.entail import (
+    ENTAILED_GRAPH,
+    INSTANCE_OF,
+    LOCATED_IN,
+    SUB_CLASS_OF,
+    SUB_ORGANIZATION_OF,
+    WITHIN_ORGANIZATION,
+    WITHIN_PLACE,
+    closure,
+    description,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
 
 ID = "https://w3id.org/mediakg/id/"
 MKG = "https://w3id.org/mediakg/ontology#"
@@ -302,8 +322,24 @@ class Done(Exception):
     """Raised when the requested number of triples has been written."""
 
 
+def class_closure(ontology: Path = ROOT / "ontology") -> dict[str, list[str]]:
+    """mkg: class -> the mkg: classes its instances are instances of (itself and its superclasses), from the
+    ontology's rdfs:subClassOf, computed the way the build does (mediakg.entail.closure)."""
+    edges = [
+        (q.subject.value, SUB_CLASS_OF, q.object.value)
+        for path in sorted(ontology.glob("*.ttl"))
+        for q in ox.parse(path=str(path))
+        if q.predicate.value == SUB_CLASS_OF and isinstance(q.object, ox.NamedNode)
+    ]
+    classes = {s for s, _, _ in edges if s.startswith(MKG)}
+    return {
+        c: [o for _, p, o in closure([("urn:x", RDF_TYPE, c), *edges]) if p == INSTANCE_OF] for c in classes
+    }
+
+
 class Writer:
-    """Streams N-Quads into one named graph at a time and counts them."""
+    """Streams N-Quads into one named graph at a time and counts them; records what the entailed graph needs
+    (types, places' and organisations' parents) and writes it with :meth:`entail`."""
 
     def __init__(self, out: TextIO, limit: int) -> None:
         self.out = out
@@ -311,6 +347,11 @@ class Writer:
         self.count = 0
         self.graph = ""
         self._blank = itertools.count()
+        self.graphs: set[str] = set()
+        self.supers = class_closure()
+        self.parent: dict[str, str] = {}  # place or organisation -> the one it lies in / is part of
+        self.pending: dict[str, set[str]] = {}  # IRI -> mkg: classes not yet entailed
+        self.classes: dict[str, set[str]] = {}
 
     @contextmanager
     def in_graph(self, graph: str) -> Iterator[None]:
@@ -323,12 +364,45 @@ class Writer:
     def t(self, s: str, p: str, o: str) -> None:
         self.out.write(f"{s} <{p}> {o} {self.graph} .\n")
         self.count += 1
+        self.graphs.add(self.graph)
+        if s.startswith("<") and o.startswith(f"<{MKG}") and p == RDF_TYPE:
+            self.pending.setdefault(s, set()).add(o[1:-1])
+        elif p in (LOCATED_IN, SUB_ORGANIZATION_OF):
+            self.parent[s] = o
+
+    def entail(self) -> None:
+        """Write the entailed triples of the IRIs typed since the last call (their parents are known by then:
+        the reference data is entailed after all of it is written)."""
+        pending, self.pending = self.pending, {}
+        with self.in_graph(f"<{ENTAILED_GRAPH}>"):
+            for node, direct in pending.items():
+                new = {c for d in direct for c in self.supers.get(d, [d])} - self.classes.get(node, set())
+                self.classes.setdefault(node, set()).update(new)
+                for cls in sorted(new):
+                    self.t(node, INSTANCE_OF, f"<{cls}>")
+                for cls, predicate in (
+                    (f"{MKG}Place", WITHIN_PLACE),
+                    (f"{MKG}Organization", WITHIN_ORGANIZATION),
+                ):
+                    if cls in new:
+                        up: str | None = node
+                        while up is not None:
+                            self.t(node, predicate, up)
+                            up = self.parent.get(up)
+
+    def describe_entailed(self) -> None:
+        """The VoID/PROV description of the entailed graph (derived, not from a source)."""
+        used = sorted(g[1:-1] for g in self.graphs if g and g != f"<{ENTAILED_GRAPH}>")
+        with self.in_graph(f"<{ENTAILED_GRAPH}>"):
+            for s, p, o in description(used):
+                self.t(f"<{s}>", p, o.n3() if isinstance(o, Literal) else f"<{o}>")
 
     def bnode(self) -> str:
         return f"_:b{next(self._blank)}"
 
     def entity_done(self) -> None:
         """Stop at an entity boundary once enough triples are out (so every entity is complete)."""
+        self.entail()
         if self.count >= self.limit:
             raise Done
 
@@ -479,6 +553,7 @@ class Generator:
             w.t(dataset, RDF_TYPE, f"<{QB}DataSet>")
             w.t(dataset, f"{QB}structure", f"<{MKG}MonitoringStructure>")
             w.t(dataset, f"{SKOS}prefLabel", en("Adil Soz monitoring of freedom of speech"))
+            self.w.entail()  # every place and organisation is known now, with its parent
             self.people()
 
     def people(self) -> None:
@@ -670,6 +745,8 @@ def generate(triples: int, out: TextIO, seed: int = 1) -> int:
         gen.reports()
     except Done:
         pass
+    gen.w.entail()
+    gen.w.describe_entailed()
     return gen.w.count
 
 
