@@ -38,6 +38,7 @@ import logging
 import shutil
 import tempfile
 import time
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +47,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from ..backends import base
-from ..backends.remote import DCT, MANIFEST_GRAPH, RemoteBackend
+from ..backends.remote import DCT, MANIFEST_GRAPH, RemoteBackend, cancelled_by_server
 from ..errors import MediakgError
 from . import results
 from .conneg import NTRIPLES, SPARQL_JSON
@@ -63,6 +64,8 @@ log = logging.getLogger("mediakg.service")
 GRACE_SECONDS = 2.0
 #: Time limit of the queries that copy the whole dataset for the dumps.
 SNAPSHOT_TIMEOUT = 600.0
+#: Query texts remembered as checked (named questions and entity pages send the same texts again and again).
+VERIFIED_CACHE_SIZE = 1024
 #: Placeholder subject/predicate/object of the checker's dataset (one triple per live graph).
 _PLACEHOLDER = "<urn:mediakg:query-check>"
 
@@ -118,6 +121,8 @@ class RemoteQueryExecutor:
         self._admin = RemoteBackend(endpoint, http_timeout=max(60.0, timeout))
         self.data_dir = Path(tempfile.mkdtemp(prefix="mediakg-remote-"))
         self.info: StoreInfo | None = None
+        #: Query texts the current checker passed, most recent last.
+        self._verified: OrderedDict[str, None] = OrderedDict()
         self._checker: QueryExecutor | None = None
         self._checker_graphs: tuple[str, ...] | None = None
         self._retired: set[asyncio.Task[None]] = set()
@@ -257,6 +262,7 @@ class RemoteQueryExecutor:
         )
         await checker.start()
         old, self._checker, self._checker_graphs = self._checker, checker, graphs
+        self._verified.clear()  # checked against the old graphs (FROM / FROM NAMED)
         if old is not None:
             self._old_checkers.add(old)
 
@@ -368,8 +374,17 @@ class RemoteQueryExecutor:
         limit = self.timeout if timeout is None else timeout
         if self._checker is None:
             raise StoreUnavailable("the query executor is not started")
-        # The parse checks, in a worker process that is killed at the limit; the answer is discarded.
-        await self._checker.run(query, timeout=limit, max_rows=0)
+        # The parse checks, in a worker process that is killed at the limit; the answer is discarded. A text
+        # that passed them under the current checker's graphs passes again: not sent twice.
+        if query in self._verified:
+            self._verified.move_to_end(query)
+        else:
+            checker = self._checker
+            await checker.run(query, timeout=limit, max_rows=0)
+            if checker is self._checker:
+                self._verified[query] = None
+                if len(self._verified) > VERIFIED_CACHE_SIZE:
+                    self._verified.popitem(last=False)
         if not default_graph_uris and not named_graph_uris and info.dataset:
             # The protocol's default-graph-uri (which the backend always sends) overrides FROM: send the
             # query's own dataset clause as protocol parameters instead.
@@ -423,6 +438,7 @@ class RemoteQueryExecutor:
                 self.backend.query,
                 query,
                 result_format=wire,
+                canonical=False,
                 substitutions=substitutions,
                 default_graph_uris=default_graph_uris,
                 named_graph_uris=named_graph_uris,
@@ -449,7 +465,9 @@ class RemoteQueryExecutor:
 def _reserialise(
     answer: base.QueryResult, media_type: str, max_rows: int, max_bytes: int
 ) -> results.Serialised:
-    """The store's answer (SPARQL JSON, or N-Triples for graphs) in ``media_type`` under the caps."""
+    """The store's answer (SPARQL JSON, or N-Triples for graphs) in ``media_type`` under the caps. The
+    answer arrives as the store sent it (read once, here): one that cannot be read was cut by the store at
+    its time limit (QueryTimeout) or is malformed (QueryRejected)."""
     try:
         if answer.kind == "graph":
             # results.serialise takes pyoxigraph's query answers: read the triples back as one
@@ -458,6 +476,8 @@ def _reserialise(
             parsed: Any = store.query("CONSTRUCT WHERE { ?s ?p ?o }")
         else:
             parsed = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
+        return results.serialise(parsed, media_type, max_rows, max_bytes)
     except (SyntaxError, ValueError) as exc:
+        if cancelled_by_server(answer.body):
+            raise QueryTimeout("the store stopped the query at its time limit") from exc
         raise QueryRejected(f"the store sent an answer that cannot be read: {exc}") from exc
-    return results.serialise(parsed, media_type, max_rows, max_bytes)
