@@ -1,26 +1,32 @@
-"""Load benchmark of the mediakg SPARQL service against rdflib-endpoint and a raw Oxigraph server.
+"""Load benchmark of the mediakg SPARQL service against the raw stores it runs on and rdflib-endpoint.
 
-    python benchmarks/bench_service.py [--sizes 10k,100k] [--concurrency 8] [--requests 400] [--duration 15]
-                                       [--timeout 60] [--questions a,b,...] [--out FILE]
+    python benchmarks/bench_service.py [--sizes 10k,100k,1M] [--concurrency 8] [--requests 400]
+        [--duration 10] [--timeout 60] [--questions a,b,...] [--targets a,b,...] [--store disk|memory]
+        [--out FILE]
 
-For each dataset size, in the same run and on 127.0.0.1 (random free ports), three servers are started over
-the same N-Quads file (see _common.bench_dataset):
+For each dataset size (see _common.bench_dataset), on 127.0.0.1 and random free ports:
 
-- ``mediakg``: ``mediakg serve --data FILE`` (our service), measured on ``/sparql`` and on ``/api/<name>``;
-- ``rdflib-endpoint``: ``rdflib-endpoint serve FILE`` (rdflib Dataset, union default graph, FastAPI);
-- ``oxigraph``: ``oxigraph serve --union-default-graph`` (Rust engine + HTTP, no Python), by default on an
-  in-memory store filled over HTTP, like ours with ``--data FILE``; ``--oxigraph-store disk`` uses
-  ``oxigraph load`` + ``serve --location`` (RocksDB, ~5x slower on the heavy questions here).
+- two raw stores are started and filled with ``mediakg load`` (the data our remote targets serve):
+  ``oxigraph`` (``oxigraph serve --union-default-graph``, on RocksDB by default, in memory with
+  ``--store memory``) and ``virtuoso`` (Virtuoso 7.2 via tests/virtuoso_support.py, when installed);
+- then each server is measured in turn on every question, services started before and stopped after
+  their turn (so that each cold start and memory peak is its own):
+  ``oxigraph`` (the SPARQL text sent straight to it), ``mediakg`` (``mediakg serve --data <folder with a
+  persisted store/>``, the way a build is served; ``--store memory``: ``--data FILE``) on ``/sparql`` and,
+  as ``mediakg-api``, on ``/api/<name>``; ``remote-oxigraph`` (``mediakg serve --endpoint <oxigraph>``);
+  ``virtuoso`` (straight to its /sparql); ``remote-virtuoso`` (``mediakg serve --endpoint <virtuoso>``);
+  ``rdflib-endpoint`` (its own CLI over the file; up to ``--rdflib-max``, 100k by default).
 
-Each named question is sent as the same SPARQL text to the three SPARQL endpoints: its default parameters
-inlined as a ``VALUES`` row (mediakg.backends.bind.inject_values), because rdflib-endpoint and oxigraph serve
-have no parameter binding. ``/api/<name>`` is called without parameters (the defaults apply).
+Each named question is sent as the same SPARQL text to every SPARQL endpoint: its default parameters
+inlined as a ``VALUES`` row (mediakg.backends.bind.inject_values), because the raw servers have no parameter
+binding. ``/api/<name>`` is called without parameters (the defaults apply). Ratios compare each of our
+targets with the raw store it sits on (mediakg and remote-oxigraph: oxigraph; remote-virtuoso: virtuoso).
 
 Per question and target: one check request (status, rows, latency), then a closed loop of ``--concurrency``
 clients until ``--requests`` requests or ``--duration`` seconds, whichever comes first (a request still
 running at the end finishes or hits the client timeout, which counts as an error). After each loop the
 server is drained (it must answer ``ASK {}`` again) so that work left over from timed-out requests does not
-slow down the next measurement. Every server is stopped at the end, also on Ctrl-C.
+slow down the next measurement. Every server is stopped at the end, also on Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations

@@ -199,14 +199,18 @@ def switch_update(graphs: list[GraphFile], build_hash: str, label: str) -> str:
     # MOVE replaces the live graph and fails (failing the whole request) when the staging graph is missing.
     parts = [f"MOVE GRAPH <{g.target}> TO GRAPH <{g.iri}>" for g in graphs if g.action == "staged"]
     parts.append(f"DROP SILENT GRAPH <{MANIFEST_GRAPH}>")
-    # graph IRIs as xsd:anyURI literals on blank nodes: the manifest names no entity of the data
-    members = ", ".join(
-        f"[ <{GRAPH_NAME}> {ox.Literal(g.iri, datatype=ox.NamedNode(XSD + 'anyURI'))} ; "
-        f"<{DCT}identifier> {ox.Literal(g.content_hash)} ]"
-        for g in graphs
-    )
+    # One node per graph in the manifest's own namespace, the graph's IRI as an xsd:anyURI literal: the
+    # manifest names no entity of the data (no blank nodes: Virtuoso 7.2 refuses them in INSERT DATA).
+    records = []
+    for index, g in enumerate(graphs):
+        part = f"<{MANIFEST_GRAPH}#graph-{index}>"
+        records.append(
+            f"<{MANIFEST_GRAPH}> <{DCT}hasPart> {part} . {part} <{GRAPH_NAME}> "
+            f"{ox.Literal(g.iri, datatype=ox.NamedNode(XSD + 'anyURI'))} ; "
+            f"<{DCT}identifier> {ox.Literal(g.content_hash)} ."
+        )
     parts.append(
-        f"INSERT DATA {{ GRAPH <{MANIFEST_GRAPH}> {{ <{MANIFEST_GRAPH}> <{DCT}hasPart> {members} ; "
+        f"INSERT DATA {{ GRAPH <{MANIFEST_GRAPH}> {{ {' '.join(records)} <{MANIFEST_GRAPH}> "
         f"<{DCT}identifier> {ox.Literal(build_hash)} ; <{DCT}source> {ox.Literal(label)} ; "
         f'<{DCT}modified> "{now}"^^<{XSD}dateTime> . }} }}'
     )

@@ -73,9 +73,9 @@ MANIFEST_GRAPH = ID_BASE + "graph/load-manifest"
 STAGING_MARKER = "mkg-staging-"
 DCT = "http://purl.org/dc/terms/"
 #: Manifest terms (the manifest's own namespace: its triples name no entity of the data, so that they stay
-#: harmless where the manifest graph is part of the dataset). ``<manifest> dct:hasPart [ GRAPH_NAME
-#: "iri"^^xsd:anyURI ; dct:identifier "content hash" ]`` per live graph; ``<manifest> UNION_MODE true``
-#: while the store holds only the live graphs and the manifest.
+#: harmless where the manifest graph is part of the dataset). Per live graph ``<manifest> dct:hasPart
+#: <manifest#graph-N>`` and ``<manifest#graph-N> GRAPH_NAME "iri"^^xsd:anyURI ; dct:identifier "content
+#: hash"``; ``<manifest> UNION_MODE true`` while the store holds only the live graphs and the manifest.
 GRAPH_NAME = MANIFEST_GRAPH + "#graphName"
 UNION_MODE = MANIFEST_GRAPH + "#unionDefaultGraph"
 #: Seconds a read of the manifest is relied on (live graphs, union mode).
