@@ -400,6 +400,8 @@ def fmt(value: object, digits: int = 1) -> str:
     """A table cell: numbers rounded, None as an en dash."""
     if value is None:
         return "–"
+    if isinstance(value, str):  # one line, no column break (error messages can hold both)
+        return " ".join(value.split()).replace("|", "\\|")
     if isinstance(value, float):
         if value != 0 and abs(value) < 1:
             return f"{value:.2g}"  # small ratios keep two significant digits (0.043, not 0.0)
