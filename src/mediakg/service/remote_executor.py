@@ -64,6 +64,9 @@ log = logging.getLogger("mediakg.service")
 GRACE_SECONDS = 2.0
 #: Time limit of the queries that copy the whole dataset for the dumps.
 SNAPSHOT_TIMEOUT = 600.0
+#: Answers up to this size are re-serialised on the event loop (well under a millisecond), larger ones in a
+#: thread so that other requests are not held up.
+INLINE_BYTES = 64 * 1024
 #: Query texts remembered as checked (named questions and entity pages send the same texts again and again).
 VERIFIED_CACHE_SIZE = 1024
 #: Placeholder subject/predicate/object of the checker's dataset (one triple per live graph).
@@ -411,7 +414,10 @@ class RemoteQueryExecutor:
             self.max_rows if max_rows is None else max_rows,
             self.max_bytes if max_bytes is None else max_bytes,
         )
-        serialised = await asyncio.to_thread(_reserialise, answer, result_format, *caps)
+        if len(answer.body) <= INLINE_BYTES:  # a thread hop costs more than reading a small answer here
+            serialised = _reserialise(answer, result_format, *caps)
+        else:
+            serialised = await asyncio.to_thread(_reserialise, answer, result_format, *caps)
         return QueryOutcome(
             body=serialised.body,
             media_type=result_format,
