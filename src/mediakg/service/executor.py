@@ -122,6 +122,16 @@ class _Worker:
                 end.close()
 
 
+def prestart() -> None:
+    """Start the forkserver now (it imports the worker's modules, ~1 s) so that it does so while the web
+    process is still importing its own, instead of after: it is what the first workers are forked from."""
+    ctx = _context()
+    if ctx.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+
+
 def _context() -> Any:
     """forkserver (fast, clean children: the web process has threads, so no plain fork) with the worker's
     imports preloaded; spawn where forkserver does not exist."""

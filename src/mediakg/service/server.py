@@ -50,6 +50,9 @@ def listen(host: str, port: int) -> socket.socket:
 def cmd_serve(args: argparse.Namespace) -> int:
     """``mediakg serve [--host H] [--port P] [--data FILE | --endpoint URL] [--timeout S] [--workers N]
     [--base-iri IRI]``."""
+    from .executor import prestart
+
+    prestart()  # the worker's imports in the forkserver, alongside the web process's below
     import uvicorn
 
     from .app import create_app
