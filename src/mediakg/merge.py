@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from rdflib import Dataset, Graph, URIRef
 from rdflib.term import Node
 
-from .entail import add_entailments
+from .entail import ENTAILED_GRAPH, add_entailments
 from .namespaces import PREFIXES
 from .parse import InputFile, ParsedFile, parse_file
 from .progress import Problem
@@ -47,12 +47,14 @@ class Merged:
         return out
 
     def union(self) -> Graph:
-        """All triples of all graphs in one plain Graph (what the shapes and quote checks look at)."""
+        """All triples of all graphs in one plain Graph (what the shapes and quote checks look at), the
+        entailed graph included (so the shapes check it too, and the summary counts what the store holds)."""
         graph = Graph()
         for prefix, iri in PREFIXES.items():
             graph.bind(prefix, iri, override=True, replace=True)
         for f in self.files:
             graph.addN((s, p, o, graph) for s, p, o, _ in f.quads)
+        graph.addN((s, p, o, graph) for s, p, o in self.dataset.graph(URIRef(ENTAILED_GRAPH)))
         return graph
 
 
@@ -62,7 +64,7 @@ def merge(inputs: Iterable[InputFile], extra: Iterable[InputFile] = ()) -> Merge
     An extra file that is one of the inputs is not loaded twice; an extra triple-format file whose named
     graph is already filled by an input replaces that input (validating a draft of a data file).
     The closures questions rely on are added as the graph ``id:graph/entailed`` (see :mod:`.entail`); it
-    belongs to no file, so :meth:`Merged.union` (what is validated) leaves it out.
+    belongs to no file.
     """
     inputs, extra = list(inputs), list(extra)
     extra_paths = {e.path.resolve() for e in extra}
