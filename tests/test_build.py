@@ -14,6 +14,7 @@ from rdflib.compare import isomorphic
 
 from conftest import snapshot
 from mediakg.build import NQUADS, OUTPUTS, STORE, SUMMARY, TRIG, BuildFailed, build, ensure_build, is_stale
+from mediakg.entail import ENTAILED_GRAPH
 from mediakg.namespaces import ONTOLOGY_IRI, reference_graph_iri, source_iri
 from mediakg.paths import ProjectPaths
 
@@ -59,7 +60,9 @@ def test_tiny_build_writes_every_output(tiny_project: Path) -> None:
     assert summary["entities"]["mkg:Person"] == 1  # the Official counts as a Person
     assert summary["entities"]["mkg:Place"] == 2
     assert summary["quotes"] == 2 and summary["quotes_checked"] == {"src1": 2}
-    assert set(summary["graphs"]) == {ONTOLOGY_IRI, source_iri("src1"), reference_graph_iri("places")}
+    # the build adds the entailed graph (class and containment closures, mediakg.entail) to the file graphs
+    files = {ONTOLOGY_IRI, source_iri("src1"), reference_graph_iri("places")}
+    assert set(summary["graphs"]) == files | {ENTAILED_GRAPH}
     assert summary["graphs"][ONTOLOGY_IRI]["files"] == ["ontology/concepts.ttl", "ontology/mediakg.ttl"]
     assert summary["triples"] == sum(g["triples"] for g in summary["graphs"].values())
     assert set(summary["inputs"]) == {
@@ -271,7 +274,7 @@ def test_real_project_builds_without_violations(built_dataset: Path) -> None:
 def test_real_trig_and_nquads_agree(built_dataset: Path, project_root: Path) -> None:
     trig, nq = load_dataset(built_dataset / TRIG, "trig"), load_dataset(built_dataset / NQUADS, "nquads")
     trig_graphs, nq_graphs = named_graphs(trig), named_graphs(nq)
-    expected = {ONTOLOGY_IRI}
+    expected = {ONTOLOGY_IRI, ENTAILED_GRAPH}
     expected |= {source_iri(p.stem) for p in (project_root / "data").glob("*.ttl")}
     expected |= {reference_graph_iri(p.stem) for p in (project_root / "data" / "reference").glob("*.ttl")}
     assert set(trig_graphs) == set(nq_graphs) == expected
