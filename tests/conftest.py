@@ -22,6 +22,7 @@ import pyoxigraph as ox
 import pytest
 
 from mediakg.build import build
+from mediakg.entail import entail_store
 from mediakg.parse import project_inputs
 from mediakg.paths import ProjectPaths
 
@@ -50,11 +51,12 @@ def sources_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def project_store() -> ox.Store:
-    """The ontology and data files in one in-memory pyoxigraph store, one named graph per file, without
-    a build (questions run on it directly; do not write to it)."""
+    """The ontology and data files in one in-memory pyoxigraph store, one named graph per file, plus the
+    entailed graph the build adds (which the questions read), without a build (do not write to it)."""
     st = ox.Store()
     for inp in project_inputs(ProjectPaths(REPO)):
         st.load(path=str(inp.path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(inp.graph))
+    entail_store(st)
     return st
 
 

@@ -19,7 +19,7 @@ from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.namespace import XSD
 
 from mediakg.backends.bind import inject_values
-from mediakg.entail import ENTAILED_GRAPH, add_entailments, entail_store
+from mediakg.entail import ENTAILED_GRAPH, add_entailments
 from mediakg.errors import UsageError
 from mediakg.parse import project_inputs
 from mediakg.paths import ProjectPaths
@@ -37,6 +37,7 @@ from mediakg.queries import (
     to_oxigraph,
     to_rdflib,
 )
+from mediakg.store import open_store
 
 REPO = Path(__file__).resolve().parents[1]
 ID = "https://w3id.org/mediakg/id/"
@@ -52,17 +53,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:Dataset.default_context is depre
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def project_store(project_store: ox.Store) -> ox.Store:
-    """The session's ontology + data store plus the entailed graph the build adds (mediakg.entail), which
-    the questions read; a copy, so the session store stays as it is."""
-    store = ox.Store()
-    store.extend(project_store.quads_for_pattern(None, None, None, None))
-    if not store.contains_named_graph(ox.NamedNode(ENTAILED_GRAPH)):
-        entail_store(store)
-    return store
 
 
 @pytest.fixture(scope="module")
@@ -358,6 +348,32 @@ def test_same_answers_with_values_binding(project_store: ox.Store, name: str, pa
     cols = [v.value for v in solutions.variables]
     rows = [tuple(oxigraph_to_rdflib(s[c]) for c in cols) for s in solutions]
     assert normalise(rows) == normalise(run_question(project_store, q, params)[1])
+
+
+@pytest.fixture(scope="module")
+def plain_file_store(project_store: ox.Store, tmp_path_factory: pytest.TempPathFactory) -> ox.Store:
+    """``serve --data FILE`` on a file the build did not write: the project's triples without the entailed
+    graph, as one Turtle file (everything in the default graph), opened as the service opens it."""
+    path = tmp_path_factory.mktemp("plain") / "plain.ttl"
+    without = ox.Store()
+    without.extend(
+        ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
+        for q in project_store.quads_for_pattern(None, None, None, None)
+        if q.graph_name != ox.NamedNode(ENTAILED_GRAPH)
+    )
+    without.dump(str(path), ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph())
+    return open_store(path)
+
+
+@pytest.mark.parametrize(("name", "params"), CASES, ids=[f"{n}-{sorted(p)}" for n, p in CASES])
+def test_a_file_without_entailments_gets_them(
+    plain_file_store: ox.Store, project_store: ox.Store, name: str, params: dict[str, str]
+) -> None:
+    """A data file loaded without the build gets the build's entailments, so every question still answers."""
+    assert plain_file_store.contains_named_graph(ox.NamedNode(ENTAILED_GRAPH))
+    q = QUESTIONS[name]
+    got = run_question(plain_file_store, q, params)[1]
+    assert got and normalise(got) == normalise(run_question(project_store, q, params)[1])
 
 
 # --------------------------------------------------------------------------- expected answers

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .entail import ENTAILED_GRAPH, entail_store
 from .errors import MediakgError
 
 STORE_DIR = "store"
@@ -54,7 +55,10 @@ def open_store(location: Path | str) -> ox.Store:
 
 
 def load_file(path: Path) -> ox.Store:
-    """Load one RDF file into a new in-memory store (triples of a graph format go to the default graph)."""
+    """Load one RDF file into a new in-memory store (triples of a graph format go to the default graph).
+
+    A file the build did not write (no entailed graph) gets the entailments the build would add, since the
+    named questions read them instead of property paths."""
     if not path.is_file():
         raise MediakgError(f"{path}: no such file")
     rdf_format = _FORMATS.get(path.suffix.lower())
@@ -66,6 +70,8 @@ def load_file(path: Path) -> ox.Store:
         store.bulk_load(path=str(path), format=rdf_format)
     except (SyntaxError, ValueError, OSError) as exc:
         raise MediakgError(f"cannot load {path}: {exc}") from exc
+    if not store.contains_named_graph(ox.NamedNode(ENTAILED_GRAPH)):
+        entail_store(store)
     return store
 
 
