@@ -20,6 +20,7 @@ import re
 
 import pyoxigraph as ox
 
+from .entail import ENTAILED_PROPERTIES
 from .errors import MediakgError
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -69,18 +70,27 @@ def _describe_query(e: str) -> str:
     binds to "unbound").
     """
     summary = f"?p IN ({', '.join(f'<{p}>' for p in SUMMARY_PROPERTIES)})"
+    # The build's entailments (mediakg.entail) stand in for property paths in the questions; a description
+    # shows what the sources say, so they are left out wherever they would link the entity to something.
+    asserted = "FILTER({} NOT IN (" + ", ".join(f"<{p}>" for p in ENTAILED_PROPERTIES) + "))"
     b1 = f"{e} ?a ?b . FILTER(isBlank(?b))"  # a blank node the entity points to
     b2 = f"{b1} ?b ?c ?d . FILTER(isBlank(?d))"  # ... and one that blank node points to
     into = f"?i ?x {e} . FILTER(isBlank(?i))"  # a blank node pointing at the entity
     # Blank nodes are shown with all their triples, IRIs by name, type and date: what the entity and its
     # blank-node closure point to, and what points to the entity.
-    reached = (f"{e} ?a ?s", f"{b1} ?b ?c ?s", f"{b2} ?d ?f ?s", f"?s ?x {e}")
+    reached = (
+        f"{e} ?a ?s {asserted.format('?a')}",
+        f"{b1} ?b ?c ?s",
+        f"{b2} ?d ?f ?s",
+        f"?s ?x {e} {asserted.format('?x')}",
+    )
     # The owners of the blank nodes that point at the entity (a meeting of a participation, an incident of
     # a claim), by name, type and date.
     owners = (f"{into} ?i ?y ?s", f"{into} ?s ?y ?i", f"{into} ?j ?y ?i . FILTER(isBlank(?j)) ?s ?z ?j")
     # The links to those blank nodes (one and two levels above the entity).
     owned = (f"{into} BIND(?i AS ?o)", f"{into} ?o ?y ?i . FILTER(isBlank(?o))")
     branches = [f"{e} ?p ?o BIND({e} AS ?s)", f"?s ?p {e} BIND({e} AS ?o)"]
+    branches = [f"{b} {asserted.format('?p')}" for b in branches]
     branches += [f"{path} . ?s ?p ?o FILTER(isBlank(?s) || {summary})" for path in reached]
     branches += [f"{path} FILTER(isIRI(?s)) . ?s ?p ?o FILTER({summary})" for path in owners]
     branches += [f"{path} . ?s ?p ?o" for path in owned]
