@@ -14,7 +14,7 @@ from rdflib.namespace import DCAT
 
 from ld_support import linked_data_build
 from mediakg.describe import DESCRIBE_QUERY, describe_in_store, describe_query, describe_substitutions
-from mediakg.entail import ENTAILED_PROPERTIES
+from mediakg.entail import ENTAILED_GRAPH, ENTAILED_PROPERTIES, ENTAILMENT_ACTIVITY
 from mediakg.errors import MediakgError
 from mediakg.export import FORMATS, export_build, load_dataset
 from mediakg.export_csv import TABLES
@@ -142,6 +142,9 @@ def test_csv_lists_participants_and_dates(exported: Path, union: Graph) -> None:
         assert r["date"] == (str(date) if date is not None else "")
 
 
+PROV_GENERATED = URIRef("http://www.w3.org/ns/prov#wasGeneratedBy")
+
+
 def test_void_describes_the_dump(exported: Path, build: Dataset, union: Graph) -> None:
     void = Graph().parse(exported / "void.ttl", format="turtle")
     ds = next(void.subjects(RDF.type, VOID.Dataset))
@@ -155,6 +158,10 @@ def test_void_describes_the_dump(exported: Path, build: Dataset, union: Graph) -
         str(void.value(s, SD.name)): int(void.value(s, VOID.triples)) for s in void.objects(ds, VOID.subset)
     }
     assert subsets == {name: len(g) for name, g in _graphs(build).items()}
+    # the entailed graph says it was computed by the build, and claims no source
+    entailed = next(s for s in void.objects(ds, VOID.subset) if str(void.value(s, SD.name)) == ENTAILED_GRAPH)
+    assert void.value(entailed, PROV_GENERATED) == URIRef(ENTAILMENT_ACTIVITY)
+    assert void.value(entailed, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")) is None
     dumps = {str(u).rsplit("/", 1)[-1] for u in void.objects(ds, VOID.dataDump)}
     assert {"mediakg.ttl", "mediakg.nt", "mediakg.jsonld", "mediakg.trig", "mediakg.nq"} <= dumps
     media = {

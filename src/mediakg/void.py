@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from rdflib import RDF, XSD, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV
 
+from .entail import ENTAILED_GRAPH, ENTAILMENT_ACTIVITY
 from .namespaces import ID_BASE, MKG, ONTOLOGY_IRI, PREFIXES
 
 VOID = Namespace("http://rdfs.org/ns/void#")
@@ -207,6 +208,8 @@ def void_graph(
         if graph.name in stats.sources:
             g.add((subset, PROV.wasDerivedFrom, URIRef(graph.name)))
             g.add((subset, DCTERMS.source, URIRef(graph.name)))
+        elif graph.name == ENTAILED_GRAPH:  # computed by the build, from no source text
+            g.add((subset, PROV.wasGeneratedBy, URIRef(ENTAILMENT_ACTIVITY)))
     for dump in dumps:
         url = URIRef(public_url + dump_path + dump.filename)
         dist = URIRef(f"{DATASET_IRI}#dump-{dump.filename}")
