@@ -7,13 +7,8 @@ fresh database in a temporary folder, configured from the package's /etc/virtuos
 
 from __future__ import annotations
 
-import re
-import shutil
 import subprocess
 import sys
-import time
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import httpx
@@ -24,82 +19,13 @@ from mediakg.backends.embedded import EmbeddedBackend
 from mediakg.backends.remote import STAGING_MARKER, GraphStore, RemoteBackend
 from mediakg.errors import MediakgError
 from mediakg.load import live_manifest, load_dataset
-from oxigraph_support import free_port, generate_dataset
+from oxigraph_support import generate_dataset
 from service_fixtures import server_factory  # noqa: F401 - module-scoped fixture
 from test_api_backends import QUESTIONS, answer_rows, bindings
 from test_remote_backend import PREFIXES, QUERIES, TRIG, normalise
+from virtuoso_support import Virtuoso, missing
 
-TEMPLATE = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
-ISQL = shutil.which("isql-vt") or shutil.which("isql")
-
-pytestmark = pytest.mark.skipif(
-    not (shutil.which("virtuoso-t") and ISQL and TEMPLATE.is_file()),
-    reason="Virtuoso is not installed (Debian package virtuoso-opensource: virtuoso-t, isql-vt)",
-)
-
-
-class Virtuoso:
-    """One virtuoso-t process on its own database folder; can be killed (SIGKILL) and started again."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.sql_port, self.http_port = free_port(), free_port()
-        ini = TEMPLATE.read_text(encoding="utf-8").replace("/var/lib/virtuoso-opensource-7/db/", f"{folder}/")
-        ini = re.sub(r"(?m)^ServerPort\s*=\s*1111\s*$", f"ServerPort = 127.0.0.1:{self.sql_port}", ini)
-        ini = re.sub(r"(?m)^ServerPort\s*=\s*8890\s*$", f"ServerPort = 127.0.0.1:{self.http_port}", ini)
-        ini = re.sub(r"(?m)^ResultSetMaxRows\s*=.*$", "ResultSetMaxRows = 1000000", ini)
-        self.ini = folder / "virtuoso.ini"
-        self.ini.write_text(ini, encoding="utf-8")
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.http_port}/sparql"
-
-    @property
-    def graph_store(self) -> str:
-        return f"http://127.0.0.1:{self.http_port}/sparql-graph-crud"
-
-    def start(self) -> Virtuoso:
-        self.process = subprocess.Popen(
-            ["virtuoso-t", "+foreground", "+configfile", str(self.ini)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            cwd=self.folder,
-        )
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"virtuoso-t exited with {self.process.returncode}; see {self.folder}")
-            try:
-                query = urllib.parse.urlencode({"query": "ASK {}"})
-                urllib.request.urlopen(f"{self.endpoint}?{query}", timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("Virtuoso did not answer within 120 s")
-        # Let the anonymous SPARQL user write (SPARQL Update and the Graph Store endpoint).
-        subprocess.run(
-            [ISQL, f"127.0.0.1:{self.sql_port}", "dba", "dba", 'exec=GRANT SPARQL_UPDATE TO "SPARQL";'],
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
-        return self
-
-    def kill(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(30)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.kill()
+pytestmark = pytest.mark.skipif(missing() is not None, reason=missing() or "")
 
 
 @pytest.fixture(scope="module")
