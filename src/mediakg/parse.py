@@ -100,8 +100,8 @@ def extra_input(path: Path, root: Path) -> InputFile:
 
 
 @contextlib.contextmanager
-def _quiet_rdflib() -> Iterator[None]:
-    """Silence rdflib's logged tracebacks for ill-typed literals (validate.literal_problems reports them)."""
+def quiet_rdflib() -> Iterator[None]:
+    """Silence rdflib's logged tracebacks for ill-typed literals (the validators report them)."""
     logger = logging.getLogger("rdflib")
     level = logger.level
     logger.setLevel(logging.CRITICAL)
@@ -148,7 +148,7 @@ def parse_file(inp: InputFile) -> ParsedFile | Problem:
     """Parse one input; returns its triples or the parse problem."""
     parsed = ParsedFile(inp)
     try:
-        with _quiet_rdflib():
+        with quiet_rdflib():
             if inp.graph is None:
                 ds = Dataset()
                 ds.parse(inp.path, format=inp.format)

@@ -424,12 +424,20 @@ def to_oxigraph(nt: str) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     return rdflib_to_oxigraph(from_n3(nt))
 
 
-def rdflib_to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """Convert an rdflib IRI, blank node or literal to pyoxigraph."""
+def rdflib_to_oxigraph(
+    term: Node, bnodes: dict[BNode, ox.BlankNode] | None = None
+) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """Convert an rdflib IRI, blank node or literal to pyoxigraph. A blank node keeps its label; where
+    pyoxigraph refuses the label and ``bnodes`` is given, it gets a fresh node, the same for each use."""
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))
     if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
+        try:
+            return ox.BlankNode(str(term))
+        except ValueError:
+            if bnodes is None:
+                raise
+            return bnodes.setdefault(term, ox.BlankNode())
     if isinstance(term, Literal):
         if term.language:
             return ox.Literal(str(term), language=term.language)

@@ -15,9 +15,7 @@ severity and messages as its report. Anything in the shapes graph this engine do
 
 from __future__ import annotations
 
-import contextlib
 import itertools
-import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +27,8 @@ from rdflib.collection import Collection
 from rdflib.term import Node, Variable
 
 from .errors import MediakgError
+from .parse import quiet_rdflib
+from .queries import oxigraph_to_rdflib
 
 #: Constraint parameters (and other shape predicates) this engine understands; any other sh: predicate on
 #: a shape is refused.
@@ -94,43 +94,6 @@ class _Check:
 
 
 # --------------------------------------------------------------------------------------------- terms
-
-
-def to_rdflib(term: object) -> Node | None:
-    """An rdflib term for a pyoxigraph term (plain literals come back without ``xsd:string``)."""
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        if term.datatype.value == str(XSD.string):
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
-    raise MediakgError(f"unexpected RDF term in query results: {term!r}")
-
-
-def to_oxigraph(term: Node, bnodes: dict[BNode, ox.BlankNode] | None = None) -> object:
-    """A pyoxigraph term for an rdflib term; blank nodes keep their label where pyoxigraph accepts it."""
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        try:
-            return ox.BlankNode(str(term))
-        except ValueError:
-            if bnodes is None:
-                raise
-            return bnodes.setdefault(term, ox.BlankNode())
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype is not None:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise MediakgError(f"cannot store RDF term {term!r}")
 
 
 def sparql_term(node: Node, where: str) -> str:
@@ -659,24 +622,12 @@ def ill_typed_literals(store: ox.Store, union: bool = True) -> set:
         f"(<{XSD.string}>, <{RDF.langString}>))) }}"
     )
     bad = set()
-    with _quiet_rdflib():
+    with quiet_rdflib():
         for row in store.query(query, use_default_graph_as_union=union):
             lit = row[0]
             if Literal(lit.value, datatype=URIRef(lit.datatype.value)).ill_typed is True:
                 bad.add(lit)
     return bad
-
-
-@contextlib.contextmanager
-def _quiet_rdflib() -> Iterator[None]:
-    """rdflib logs a traceback for every literal it cannot convert; here that is the expected answer."""
-    logger = logging.getLogger("rdflib")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
 
 
 def _ill_test(bad: set) -> Callable[[re.Match], str]:
@@ -723,9 +674,9 @@ class _Runner:
         rows = self.select(check.query, check.prefixes)
         out = []
         for row in rows:
-            focus = to_rdflib(row["this"])
+            focus = oxigraph_to_rdflib(row["this"])
             if check.kind == "value":
-                value = to_rdflib(row.get("value"))
+                value = oxigraph_to_rdflib(row.get("value"))
                 results = [(check.component, value)]
             elif check.kind == "qualified":
                 n = int(row["_n"].value)
@@ -776,7 +727,7 @@ class _Runner:
             if key in seen:
                 continue
             seen.add(key)
-            bindings = {k: to_rdflib(v) for k, v in row.items() if v is not None}
+            bindings = {k: oxigraph_to_rdflib(v) for k, v in row.items() if v is not None}
             focus = bindings["this"]
             value = bindings.get("value", focus)
             path = bindings.get("path", check.path)

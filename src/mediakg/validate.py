@@ -23,12 +23,11 @@ from .merge import Merged
 from .namespaces import PREFIXES
 from .parse import InputFile, parse_file
 from .progress import VIOLATION, WARNING, Problem
+from .queries import oxigraph_to_rdflib, rdflib_to_oxigraph
 from .shacl_oxigraph import (
     ShaclResult,
     ill_typed_literals,
     report_graph,
-    to_oxigraph,
-    to_rdflib,
     validate_store,
 )
 
@@ -65,8 +64,10 @@ def short(node: Node | None) -> str:
 def _holders(graph: DataView, node: Node) -> list[tuple[Node, Node]]:
     """(subject, predicate) of the triples whose object is ``node``."""
     if isinstance(graph, ox.Store):
-        found = graph.quads_for_pattern(None, None, to_oxigraph(node), None)
-        return list(dict.fromkeys((to_rdflib(q.subject), to_rdflib(q.predicate)) for q in found))
+        found = graph.quads_for_pattern(None, None, rdflib_to_oxigraph(node), None)
+        return list(
+            dict.fromkeys((oxigraph_to_rdflib(q.subject), oxigraph_to_rdflib(q.predicate)) for q in found)
+        )
     return list(graph.subject_predicates(node))
 
 
@@ -219,7 +220,12 @@ def dataset_store(merged: Merged) -> ox.Store:
     store = ox.Store()
     bnodes: dict[BNode, ox.BlankNode] = {}
     store.bulk_extend(
-        ox.Quad(to_oxigraph(s, bnodes), to_oxigraph(p, bnodes), to_oxigraph(o, bnodes), ox.NamedNode(str(g)))
+        ox.Quad(
+            rdflib_to_oxigraph(s, bnodes),
+            rdflib_to_oxigraph(p, bnodes),
+            rdflib_to_oxigraph(o, bnodes),
+            ox.NamedNode(str(g)),
+        )
         for s, p, o, g in merged.dataset.quads()
     )
     return store
@@ -235,9 +241,11 @@ def store_problems(
     for lit in sorted(bad, key=str):
         # one triple may sit in several graphs; the union has it once
         for s, p in dict.fromkeys((q.subject, q.predicate) for q in store.quads_for_pattern(None, None, lit)):
-            subject = to_rdflib(s)
+            subject = oxigraph_to_rdflib(s)
             problems.append(
-                _malformed(to_rdflib(lit), to_rdflib(p), describe(store, subject), where(subject))
+                _malformed(
+                    oxigraph_to_rdflib(lit), oxigraph_to_rdflib(p), describe(store, subject), where(subject)
+                )
             )
     results = validate_store(store, shapes, show=short, ill_typed=bad)
     return result_problems(results, shapes, store, where) + problems, report_graph(results, shapes)
