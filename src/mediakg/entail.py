@@ -155,7 +155,7 @@ def description(graphs: Iterable[str]) -> Iterator[tuple[str, str, str | Literal
 
 def add_entailments(dataset: Dataset) -> int:
     """Replace the entailed graph of an rdflib ``dataset`` by the one computed from its other graphs;
-    returns the number of triples written."""
+    returns the number of triples written (none, and no graph, when nothing is entailed)."""
     target = URIRef(ENTAILED_GRAPH)
     dataset.remove_graph(dataset.graph(target))
     sources = [str(g.identifier) for g in dataset.graphs() if len(g) and str(g.identifier) != ENTAILED_GRAPH]
@@ -165,8 +165,10 @@ def add_entailments(dataset: Dataset) -> int:
         for s, _, o, _ in dataset.quads((None, URIRef(predicate), None, None))
         if isinstance(s, URIRef) and isinstance(o, URIRef)
     }
-    graph = dataset.graph(target)
     triples = [(URIRef(s), URIRef(p), URIRef(o)) for s, p, o in closure(rows)]
+    if not triples:  # data outside the model: no graph that would only describe itself
+        return 0
+    graph = dataset.graph(target)
     triples += [
         (URIRef(s), URIRef(p), o if isinstance(o, Literal) else URIRef(o)) for s, p, o in description(sources)
     ]
@@ -176,7 +178,8 @@ def add_entailments(dataset: Dataset) -> int:
 
 def entail_store(store: ox.Store) -> int:
     """Replace the entailed graph of a pyoxigraph ``store`` by the one computed from its other graphs (for
-    data loaded without the build, e.g. the ontology and data files in a test); returns the triple count."""
+    data loaded without the build, e.g. the ontology and data files in a test); returns the triple count
+    (none, and no graph, when nothing is entailed)."""
     target = ox.NamedNode(ENTAILED_GRAPH)
     if store.contains_named_graph(target):
         store.remove_graph(target)
@@ -195,6 +198,8 @@ def entail_store(store: ox.Store) -> int:
         return ox.NamedNode(o)
 
     quads = [ox.Quad(ox.NamedNode(s), ox.NamedNode(p), ox.NamedNode(o), target) for s, p, o in closure(rows)]
+    if not quads:  # data outside the model: no graph that would only describe itself
+        return 0
     quads += [ox.Quad(ox.NamedNode(s), ox.NamedNode(p), term(o), target) for s, p, o in description(sources)]
     store.extend(quads)
     return len(quads)
