@@ -376,6 +376,25 @@ def test_a_file_without_entailments_gets_them(
     assert got and normalise(got) == normalise(run_question(project_store, q, params)[1])
 
 
+def test_values_row_goes_last_only_where_the_variables_are_bound_first_by_a_pattern() -> None:
+    """The row is joined last when each bound variable first occurs in a triple pattern of the outer group
+    (the store then plans the patterns as without it), else first (nested groups, GRAPH, expressions)."""
+    term = {"v": ox.NamedNode("http://example.org/v")}
+
+    def last(text: str) -> bool:
+        bound = inject_values(text, term)
+        return bound.rstrip().endswith("} }") and bound.index("VALUES") > bound.index("?s ?p ?v")
+
+    assert last("SELECT * WHERE { ?s ?p ?v OPTIONAL { ?v ?q ?w } FILTER(?v != ?s) }")
+    assert not last("SELECT * WHERE { { ?s ?p ?v } UNION { ?v ?p ?s } }")
+    assert not last("SELECT * WHERE { OPTIONAL { ?s ?q ?v } ?s ?p ?v }")
+    assert not last("SELECT * WHERE { FILTER(?v != ?s) ?s ?p ?v }")
+    assert not last("SELECT * WHERE { GRAPH ?v { ?s ?p ?v } }")
+    ministers = QUESTIONS["ministers-met-osce-before-law"]
+    bound = {k: to_oxigraph(v) for k, v in bind_params(ministers, {}).items()}
+    assert inject_values(ministers.sparql, bound).rfind("VALUES (") > ministers.sparql.rfind("FILTER(")
+
+
 # --------------------------------------------------------------------------- expected answers
 
 

@@ -7,12 +7,21 @@ like ``x" } ; DROP ALL #`` rewrite the query, so instead every value is turned i
 ``VALUES (?a ?b) { (t1 t2) }`` row, and that row is read back with a SPARQL parser to prove it denotes exactly
 the intended terms before it is sent anywhere.
 
-The row goes at the start of the outermost ``WHERE`` group, so it is joined before any aggregation,
-``OPTIONAL`` or ``FILTER`` of that group sees the variable - the same answers as a substitution for the
-queries the project uses. (A trailing ``VALUES`` after the query would be joined after ``GROUP BY`` and
-would not restrict aggregates.) Differences from a true substitution: a variable that is re-bound with
-``BIND(... AS ?x)`` in the outer group clashes with the row, and a sub-query that uses the variable without
-projecting it is not restricted.
+The row goes inside the outermost ``WHERE`` group, so it is joined before any aggregation (a trailing
+``VALUES`` after the query would be joined after ``GROUP BY`` and would not restrict aggregates):
+
+- at the *end* of the group when every bound variable first occurs in a triple pattern directly in that
+  group (not in a nested group, a ``GRAPH``/``VALUES`` clause or an expression). Such a variable is bound in
+  every solution before anything else in the group uses it, so joining the row last gives the same answers
+  as joining it first, and the store plans the group's patterns as it would without the row: at 1M triples
+  pyoxigraph answered the ministers question in 0.5 s with the row last against 32 s with it first (0.3 s
+  with a real substitution);
+- at the *start* otherwise (e.g. the entity description, whose variable first occurs inside ``UNION``
+  branches), so that ``OPTIONAL``, ``BIND`` and ``FILTER`` of the group see the variable bound.
+
+Differences from a true substitution: a variable that is re-bound with ``BIND(... AS ?x)`` in the outer
+group clashes with the row, and a nested group or sub-query that uses the variable without it being bound
+outside is not restricted.
 """
 
 from __future__ import annotations
@@ -158,9 +167,41 @@ def inject_values(sparql: str, substitutions: Mapping[str, Any]) -> str:
         raise QueryRejected("the query has no WHERE group to bind " + ", ".join("?" + n for n in bindings))
     row = values_row(bindings)
     start = tokens[brace][3]
+    end = tokens[_matching(tokens, brace)][2]
     after = next((t for t in tokens[brace + 1 :] if t[0] not in ("ws", "comment")), None)
     if after is not None and after[0] == "word" and after[1].upper() == "SELECT":
         # The group is a bare sub-query, which cannot share a group with VALUES: wrap it in its own group.
-        end = tokens[_matching(tokens, brace)][2]
         return f"{sparql[:start]} {row} {{{sparql[start:end]}}} {sparql[end:]}"
+    if _first_bound_in_patterns(tokens, brace, set(bindings)):
+        return f"{sparql[:end]} {row} {sparql[end:]}"
     return f"{sparql[:start]} {row} {sparql[start:]}"
+
+
+def _first_bound_in_patterns(tokens: list[tuple[str, str, int, int]], brace: int, names: set[str]) -> bool:
+    """Whether each of ``names`` first occurs in the group opened at ``brace`` as a term of a triple pattern
+    directly in it (outside nested groups and parentheses, not after ``GRAPH``/``VALUES``, not followed by a
+    group)."""
+    pending, depth, parens = set(names), 0, 0
+    significant = [
+        i for i in range(brace, _matching(tokens, brace) + 1) if tokens[i][0] not in ("ws", "comment")
+    ]
+    for n, i in enumerate(significant):
+        kind, text = tokens[i][0], tokens[i][1]
+        if kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+        elif kind == "lparen":
+            parens += 1
+        elif kind == "rparen":
+            parens -= 1
+        elif kind == "var" and text[1:] in pending:
+            before = tokens[significant[n - 1]]
+            following = tokens[significant[n + 1]]
+            in_pattern = depth == 1 and parens == 0 and following[0] != "open"
+            if not in_pattern or (before[0] == "word" and before[1].upper() in ("GRAPH", "VALUES")):
+                return False
+            pending.discard(text[1:])
+            if not pending:
+                return True
+    return not pending
