@@ -153,6 +153,16 @@ def description(graphs: Iterable[str]) -> Iterator[tuple[str, str, str | Literal
         yield ENTAILMENT_ACTIVITY, PROV + "used", graph
 
 
+def entailments(
+    rows: Iterable[tuple[str, str, str]], graphs: Iterable[str]
+) -> list[tuple[str, str, str | Literal]]:
+    """The entailed graph's triples: the :func:`closure` of ``rows`` and the graph's :func:`description`
+    (derived from ``graphs``); none at all when nothing is entailed (data outside the model gets no graph
+    that would only describe itself)."""
+    entailed: list[tuple[str, str, str | Literal]] = list(closure(rows))
+    return entailed + list(description(graphs)) if entailed else []
+
+
 def add_entailments(dataset: Dataset) -> int:
     """Replace the entailed graph of an rdflib ``dataset`` by the one computed from its other graphs;
     returns the number of triples written (none, and no graph, when nothing is entailed)."""
@@ -165,14 +175,12 @@ def add_entailments(dataset: Dataset) -> int:
         for s, _, o, _ in dataset.quads((None, URIRef(predicate), None, None))
         if isinstance(s, URIRef) and isinstance(o, URIRef)
     }
-    triples = [(URIRef(s), URIRef(p), URIRef(o)) for s, p, o in closure(rows)]
-    if not triples:  # data outside the model: no graph that would only describe itself
-        return 0
-    graph = dataset.graph(target)
-    triples += [
-        (URIRef(s), URIRef(p), o if isinstance(o, Literal) else URIRef(o)) for s, p, o in description(sources)
-    ]
-    graph.addN((s, p, o, graph) for s, p, o in triples)
+    triples = entailments(rows, sources)
+    if triples:
+        graph = dataset.graph(target)
+        graph.addN(
+            (URIRef(s), URIRef(p), o if isinstance(o, Literal) else URIRef(o), graph) for s, p, o in triples
+        )
     return len(triples)
 
 
@@ -197,9 +205,6 @@ def entail_store(store: ox.Store) -> int:
             return ox.Literal(str(o), language=o.language)
         return ox.NamedNode(o)
 
-    quads = [ox.Quad(ox.NamedNode(s), ox.NamedNode(p), ox.NamedNode(o), target) for s, p, o in closure(rows)]
-    if not quads:  # data outside the model: no graph that would only describe itself
-        return 0
-    quads += [ox.Quad(ox.NamedNode(s), ox.NamedNode(p), term(o), target) for s, p, o in description(sources)]
-    store.extend(quads)
-    return len(quads)
+    triples = entailments(rows, sources)
+    store.extend(ox.Quad(ox.NamedNode(s), ox.NamedNode(p), term(o), target) for s, p, o in triples)
+    return len(triples)
