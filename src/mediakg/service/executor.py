@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import worker as worker_module
 from .conneg import GRAPH_TYPES, SOLUTION_TYPES, SPARQL_JSON, TURTLE
@@ -54,6 +54,9 @@ from .errors import (
 )
 from .query_check import Limits, TextInfo, check_text
 from .settings import Settings
+
+if TYPE_CHECKING:  # the web process needs only the type
+    from .results import Serialised
 
 __all__ = [
     "QueryExecutor",
@@ -93,6 +96,18 @@ class QueryOutcome:
     rows: int | None
     truncated: bool
     truncation: str | None = None
+
+    @classmethod
+    def of(cls, answer: Serialised, media_type: str) -> QueryOutcome:
+        """The outcome of an answer serialised as ``media_type`` (by a worker, or from a remote store)."""
+        return cls(
+            body=answer.body,
+            media_type=media_type,
+            kind=answer.kind,
+            rows=answer.rows,
+            truncated=answer.truncated is not None,
+            truncation=answer.truncated,
+        )
 
 
 @dataclass(frozen=True)
@@ -459,12 +474,4 @@ class QueryExecutor:
         self._idle.put_nowait(w)  # type: ignore[union-attr]
         if reply[0] == "error":
             raise _ERRORS.get(reply[1], QueryRejected)(reply[2])
-        result = reply[1]
-        return QueryOutcome(
-            body=result.body,
-            media_type=result_format,
-            kind=result.kind,
-            rows=result.rows,
-            truncated=result.truncated is not None,
-            truncation=result.truncated,
-        )
+        return QueryOutcome.of(reply[1], result_format)

@@ -418,14 +418,7 @@ class RemoteQueryExecutor:
             serialised = _reserialise(answer, result_format, *caps)
         else:
             serialised = await asyncio.to_thread(_reserialise, answer, result_format, *caps)
-        return QueryOutcome(
-            body=serialised.body,
-            media_type=result_format,
-            kind=serialised.kind,
-            rows=serialised.rows,
-            truncated=serialised.truncated is not None,
-            truncation=serialised.truncated,
-        )
+        return QueryOutcome.of(serialised, result_format)
 
     async def _ask_store(
         self,
