@@ -38,6 +38,8 @@ import pytest
 from mediakg.service.settings import ENV_PREFIX
 
 _URL = re.compile(r"SPARQL endpoint (http://\S+)/sparql")
+#: The server process behind each base URL started here (for tests that check it survives, or signal it).
+PROCESSES: dict[str, subprocess.Popen[bytes]] = {}
 
 
 @contextmanager
@@ -62,7 +64,9 @@ def start_server(
         # output to a file: an unread pipe would fill up with access logs and block the server
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
         try:
-            yield _wait_until_up(process, Path(log.name), startup_timeout)
+            base_url = _wait_until_up(process, Path(log.name), startup_timeout)
+            PROCESSES[base_url] = process
+            yield base_url
         finally:
             process.terminate()
             try:

@@ -82,39 +82,52 @@ def connections(sock: socket.socket, wait: float = 0.5) -> int:
 
 
 def test_service_and_from_probes_never_reach_the_network(url: str, listener) -> None:
+    """SERVICE anywhere is refused; FROM / FROM NAMED of a graph the store does not hold is an empty graph
+    (SPARQL 1.1 §13.2), answered without fetching it."""
     sock, port = listener
     target = f"http://127.0.0.1:{port}"
-    probes = [
+    refused = [
         f"SELECT * WHERE {{ SERVICE <{target}/> {{ ?s ?p ?o }} }}",
         "SELECT * WHERE { ?x ?y ?z OPTIONAL { { SELECT * WHERE { service silent <"
         + target
         + "/> { ?s ?p ?o } } } } }",
         f"PREFIX remote: <{target}/> SELECT * WHERE {{ SERVICE remote:sparql {{ ?s ?p ?o }} }}",
         "SELECT * WHERE { BIND(<" + target + "/> AS ?e) SERVICE ?e { ?s ?p ?o } }",
-        f"SELECT * FROM <{target}/x> WHERE {{ ?s ?p ?o }}",
-        f"SELECT * FROM NAMED <{target}/x> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
-        f"ASK FROM <{target}/x> {{ ?s ?p ?o }}",
-        f"CONSTRUCT {{ ?s ?p ?o }} FROM <{target}/x> WHERE {{ ?s ?p ?o }}",
-        f"DESCRIBE <{EX}s1> FROM <{target}/x>",
     ]
-    for probe in probes:
+    empty = {
+        f"SELECT * FROM <{target}/x> WHERE {{ ?s ?p ?o }}": lambda r: r.json()["results"]["bindings"] == [],
+        f"SELECT * FROM NAMED <{target}/x> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}": lambda r: (
+            r.json()["results"]["bindings"] == []
+        ),
+        f"ASK FROM <{target}/x> {{ ?s ?p ?o }}": lambda r: r.json()["boolean"] is False,
+        f"CONSTRUCT {{ ?s ?p ?o }} FROM <{target}/x> WHERE {{ ?s ?p ?o }}": lambda r: r.text.strip() == "",
+        f"DESCRIBE <{EX}s1> FROM <{target}/x>": lambda r: r.text.strip() == "",
+    }
+    for probe in refused:
         for response in (ask(url, probe), httpx.post(url, data={"query": probe}, timeout=30)):
-            assert response.status_code == 400, (probe, response.text)
-            assert "SERVICE" in response.text or "not a graph of this dataset" in response.text
+            assert response.status_code == 400 and "SERVICE" in response.text, (probe, response.text)
+    for probe, is_empty in empty.items():
+        for response in (
+            ask(url, probe, format="nt" if "CONSTRUCT" in probe or "DESCRIBE" in probe else "json"),
+        ):
+            assert response.status_code == 200 and is_empty(response), (probe, response.text)
+    for params in ({"default-graph-uri": f"{target}/d"}, {"named-graph-uri": f"{target}/n"}):
+        response = ask(url, "ASK {}", **params)
+        assert response.status_code == 200 and response.json()["boolean"] is True
     assert connections(sock) == 0
     # control: the listener does see a connection when one is made
     socket.create_connection(("127.0.0.1", port), timeout=2).close()
     assert connections(sock, wait=0.2) == 1
 
 
-def test_from_a_local_file_is_refused(url: str) -> None:
+def test_from_a_local_file_is_an_empty_graph(url: str) -> None:
     for query in (
         "SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }",
         "SELECT * FROM NAMED <file:///etc/passwd> WHERE { GRAPH ?g { ?s ?p ?o } }",
         "BASE <file:///etc/> SELECT * FROM <passwd> WHERE { ?s ?p ?o }",
     ):
         r = ask(url, query)
-        assert r.status_code == 400 and "not a graph of this dataset" in r.text, query
+        assert r.status_code == 200 and r.json()["results"]["bindings"] == [], query
         assert "root:" not in r.text
 
 
@@ -162,16 +175,14 @@ def test_long_chains_and_long_queries_are_refused(url: str) -> None:
     assert_alive(url)
 
 
-def test_lexical_check_resolves_prefixes_and_finds_updates() -> None:
-    graphs = {G1}
-    assert check_text(f"PREFIX ex: <{EX}> SELECT * FROM ex:g1 {{}}", graphs).dataset == (("FROM", G1),)
-    assert check_text("CONSTRUCT WHERE { ?s ?p ?o }", graphs).kind == "graph"
-    with pytest.raises(QueryRejected, match="not a graph"):
-        check_text(f"PREFIX ex: <{EX}> SELECT * FROM ex:g2 {{}}", graphs)
+def test_lexical_filter_finds_forms_updates_and_depth() -> None:
+    assert check_text(f"PREFIX ex: <{EX}> SELECT * FROM ex:g1 {{}}").form == "SELECT"
+    assert check_text("CONSTRUCT WHERE { ?s ?p ?o }").kind == "graph"
+    assert check_text("\\u0041SK {}").form == "ASK"  # read as the parser reads it: escapes decoded
     with pytest.raises(UpdateRefused):
-        check_text("PREFIX ex: <http://x/>\n# comment\ninsert data { ex:a ex:b ex:c }", graphs)
+        check_text("PREFIX ex: <http://x/>\n# comment\ninsert data { ex:a ex:b ex:c }")
     with pytest.raises(QueryRejected, match="levels deep"):
-        check_text("ASK " + "{" * 11 + "}" * 11, graphs, Limits(max_depth=10))
+        check_text("ASK " + "{" * 11 + "}" * 11, Limits(max_depth=10))
 
 
 # ------------------------------------------------------------------ time limit
@@ -186,6 +197,7 @@ def test_runaway_query_is_killed_while_other_queries_keep_answering(base: str, u
         outcome["seconds"] = time.monotonic() - started
         outcome["response"] = response
 
+    standing = httpx.get(base + "/health", timeout=5).json()["workers"]
     thread = threading.Thread(target=runaway)
     thread.start()
     time.sleep(0.5)  # the runaway query is now running on one worker
@@ -207,9 +219,9 @@ def test_runaway_query_is_killed_while_other_queries_keep_answering(base: str, u
     # the pool still answers, and the killed worker is replaced
     assert_alive(url)
     deadline = time.monotonic() + 15
-    while httpx.get(base + "/health", timeout=5).json()["workers"] < 2 and time.monotonic() < deadline:
+    while httpx.get(base + "/health", timeout=5).json()["workers"] < standing and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert httpx.get(base + "/health", timeout=5).json()["workers"] == 2
+    assert httpx.get(base + "/health", timeout=5).json()["workers"] >= standing
     assert_alive(url)
 
 

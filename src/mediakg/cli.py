@@ -67,7 +67,16 @@ def _parser() -> argparse.ArgumentParser:
         "--data", metavar="FILE", help="serve this RDF file (TriG, N-Quads, Turtle) or build directory"
     )
     p.add_argument("--timeout", type=float, default=None, help="query time limit in seconds (default 10)")
-    p.add_argument("--workers", type=int, default=None, help="query worker processes (default 2)")
+    p.add_argument(
+        "--workers", type=int, default=None, help="standing query workers for /sparql (default 2; grows to 6)"
+    )
+    p.add_argument(
+        "--allow-worker-network",
+        action="store_const",
+        const=True,
+        default=None,
+        help="start even where the query workers' network sandbox (seccomp) cannot be installed",
+    )
     p.add_argument(
         "--base-iri", default=None, help="public base of entity IRIs (default https://w3id.org/mediakg/id/)"
     )

@@ -277,23 +277,24 @@ def parse_question(path: Path, text: str | None = None) -> Question:
 
 
 def _check_syntax(path: Path, text: str, params: Sequence[Param]) -> None:
-    """Parse the query (every parameter bound) on an empty store, so syntax errors surface at load time."""
-    substitutions = {
-        ox.Variable(p.name): to_oxigraph(typed_term(p, p.example or p.default or _SAMPLE[p.type]).n3())
-        for p in params
-    }
+    """Parse the query through the service's gate (nothing is evaluated), so syntax errors and SERVICE
+    surface at load time, and check that every parameter is projected: pyoxigraph binds only projected
+    variables (SEP-0007)."""
+    from .service.errors import QuerySyntaxError
+    from .service.query_check import gate
+
     try:
-        list(ox.Store().query(text, substitutions=substitutions))
-    except SyntaxError as exc:
+        checked = gate(text)
+    except QuerySyntaxError as exc:
         raise QuestionError(f"{path}: SPARQL syntax error: {exc}") from None
-    except (OSError, ValueError, TypeError, RuntimeError) as exc:
-        # e.g. pyoxigraph refuses substitutions of variables the SELECT does not project (SEP-0007)
+    except MediakgError as exc:
+        raise QuestionError(f"{path}: {exc}") from None
+    unbound = [p.name for p in params if p.name not in checked.projected]
+    if unbound:
         raise QuestionError(
-            f"{path}: the query cannot be evaluated with its parameters bound: {exc}"
-        ) from None
-
-
-_SAMPLE = {"date": "2000-01-01", "iri": "https://w3id.org/mediakg/id/x", "string": "x", "integer": "1"}
+            f"{path}: the query cannot be evaluated with its parameters bound: "
+            f"{', '.join(unbound)} must be projected by the SELECT"
+        )
 
 
 def load_questions(queries_dir: Path | str | None = None) -> dict[str, Question]:

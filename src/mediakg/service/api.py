@@ -41,6 +41,7 @@ from ..queries import (
     load_questions,
 )
 from . import caching, conneg
+from .errors import retry_headers
 
 JSON = "application/json"
 #: What a question can answer with, in order of preference (the first is the default).
@@ -78,7 +79,7 @@ def _error_response(exc: Exception) -> JSONResponse | None:
     """A JSON error for a failure of the store that knows its HTTP status, else None."""
     status = getattr(exc, "status", None)
     if isinstance(status, int):
-        return JSONResponse(status_code=status, content={"detail": str(exc)})
+        return JSONResponse(status_code=status, content={"detail": str(exc)}, headers=retry_headers(exc))
     return None
 
 
@@ -143,7 +144,9 @@ async def _fill_labels(request: Request, rows: list[dict[str, Any]]) -> None:
     )
     if not missing:
         return
-    result = await request.app.state.executor.run(label_query(missing), result_format=conneg.SPARQL_JSON)
+    result = await request.app.state.executor.run(
+        label_query(missing), result_format=conneg.SPARQL_JSON, lane="internal"
+    )
     doc = json.loads(result.body)
     labels = {b["s"]["value"]: b["label"]["value"] for b in doc["results"]["bindings"] if "label" in b}
     for row in rows:
@@ -206,9 +209,13 @@ async def _run(
     executor = request.app.state.executor
     try:
         if media != JSON:
-            result = await executor.run(question.sparql, result_format=media, substitutions=bound)
+            result = await executor.run(
+                question.sparql, result_format=media, substitutions=bound, lane="internal"
+            )
             return Response(content=result.body, media_type=result.media_type, headers=_truncation(result))
-        result = await executor.run(question.sparql, result_format=conneg.SPARQL_JSON, substitutions=bound)
+        result = await executor.run(
+            question.sparql, result_format=conneg.SPARQL_JSON, substitutions=bound, lane="internal"
+        )
         columns, rows = rows_from_sparql_json(json.loads(result.body))
         await _fill_labels(request, rows)
     except Exception as exc:  # store failures carry their HTTP status; anything else is a server error

@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..backends import base
 from ..errors import UsageError
 from . import sparql_endpoint
+from .errors import retry_headers
 from .executor import QueryExecutor, StoreUnavailable
 from .remote_executor import RemoteQueryExecutor
 from .settings import Settings
@@ -64,6 +65,7 @@ def create_app(settings: Settings, *, endpoint: str | None = None) -> FastAPI:
             raise
         if info is not None:
             log.info("serving %s: %d triples, %d named graphs", serving, info.triples, len(info.graphs))
+        print(sandbox_banner(executor.sandbox_state), flush=True)
         try:
             yield
         finally:
@@ -91,7 +93,7 @@ def create_app(settings: Settings, *, endpoint: str | None = None) -> FastAPI:
         status = getattr(exc, "status", None)
         if not isinstance(status, int):
             status = next(code for cls, code in _STATUS if isinstance(exc, cls))
-        return PlainTextResponse(str(exc).rstrip() + "\n", status_code=status)
+        return PlainTextResponse(str(exc).rstrip() + "\n", status_code=status, headers=retry_headers(exc))
 
     for cls, _ in _STATUS:
         app.add_exception_handler(cls, query_failure)
@@ -113,6 +115,16 @@ def create_app(settings: Settings, *, endpoint: str | None = None) -> FastAPI:
             continue
         app.include_router(module.router)
     return app
+
+
+def sandbox_banner(state: str | None) -> str:
+    """The start-up line about the query workers' network sandbox."""
+    if state and not state.startswith("off"):
+        return f"mediakg serve: query workers sandboxed ({state})"
+    return (
+        f"mediakg serve: WARNING: query workers run WITHOUT the network sandbox: {state}; "
+        "allowed by --allow-worker-network"
+    )
 
 
 class NoDumpsBeforeTheStore:
@@ -147,6 +159,7 @@ async def health_report(ex: QueryExecutor | RemoteQueryExecutor) -> dict[str, An
         "triples": info.triples if info else None,
         "graphs": len(info.graphs) if info else None,
         "workers": ex.workers_alive,
+        "network_sandbox": ex.sandbox_state,
     }
     if isinstance(ex, RemoteQueryExecutor):
         store = await ex.store_health()

@@ -1,28 +1,38 @@
-"""A pool of worker processes that run SPARQL queries with a hard time limit.
+"""Pools of worker processes that run SPARQL queries with a hard time limit, in a network sandbox.
 
 Why processes: pyoxigraph cannot interrupt a running query and a thread cannot be cancelled, so the only
-way to stop a runaway query is to kill the process running it. Each worker (see :mod:`.worker`) opens the
+way to stop a runaway query is to kill the process running it; and a process is what the kernel's network
+sandbox (:mod:`.sandbox`) applies to. Each worker (see :mod:`.worker`) installs the sandbox, opens the
 store itself (read-only persisted store, or the data file loaded once) under an address-space limit, and
-answers one query at a time. A query goes to an idle worker; when it passes the time limit the worker is
-killed (SIGKILL) and a new one started, and the caller gets :class:`QueryTimeout` - never a partial
-answer. Other queries keep running on the other workers meanwhile.
+answers one query at a time. A query that passes the time limit gets its worker killed (SIGKILL) and
+replaced, and the caller gets :class:`QueryTimeout` - never a partial answer.
+
+Fair scheduling: cheap work never waits behind runaways.
+
+- Two lanes of workers. ``public`` runs what clients send to ``/sparql`` (at a lower CPU priority);
+  ``internal`` runs the service's own bounded queries (named questions, entity pages), so a flood of
+  heavy SPARQL cannot starve them.
+- Each lane has standing workers and grows, up to a bound, when all are busy: one warm spare is started as
+  soon as the last idle worker is taken, so a cheap query beside runaways finds an idle worker instead of
+  a queue. Extra workers retire after a while idle.
+- A client (its address) may have ``client_concurrency`` public queries in flight; more get
+  :class:`TooManyRequests` (429, ``Retry-After``), as WDQS does.
+- A query waits for a worker at most its time limit, then gets 503 with ``Retry-After``.
 
 Use (the app keeps one executor on ``app.state.executor``)::
 
-    executor: QueryExecutor = request.app.state.executor
     outcome = await executor.run(
-        "SELECT ?label WHERE { ?law skos:prefLabel ?label }",  # PREFIXes as usual
+        "SELECT ?label WHERE { ?law skos:prefLabel ?label }",
         result_format="application/sparql-results+json",   # None = JSON (SELECT/ASK) or Turtle (graph)
         substitutions={"law": "<https://w3id.org/mediakg/id/law/kz-constitution>"},
+        lane="internal",
     )
     outcome.body, outcome.media_type, outcome.kind, outcome.rows, outcome.truncated
 
-Every query passes :mod:`.query_check` first (here: length, nesting, updates, SERVICE, FROM; in the
-worker: a full rdflib parse), so a caller cannot run anything the public endpoint would refuse.
-
-Errors (all :class:`mediakg.errors.MediakgError`, each with an HTTP ``status``):
+Errors (each with an HTTP ``status``; :func:`.errors.retry_headers` gives their ``Retry-After``):
 :class:`QuerySyntaxError` (400), :class:`QueryRejected` (400; :class:`UpdateRefused` 403),
-:class:`QueryTimeout` (503), :class:`WorkerCrashed` (500), :class:`StoreUnavailable` (503).
+:class:`TooManyRequests` (429), :class:`QueryTimeout`, :class:`WorkerCrashed` (killed or out of memory),
+:class:`StoreUnavailable` (503).
 """
 
 from __future__ import annotations
@@ -32,10 +42,11 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import signal
 import socket
 import struct
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import ForkingPickler
@@ -45,14 +56,17 @@ from typing import TYPE_CHECKING, Any
 from . import worker as worker_module
 from .conneg import GRAPH_TYPES, SOLUTION_TYPES, SPARQL_JSON, TURTLE
 from .errors import (
+    QueryFailed,
+    QueryOutOfMemory,
     QueryRejected,
     QuerySyntaxError,
     QueryTimeout,
     StoreUnavailable,
+    TooManyRequests,
     UpdateRefused,
     WorkerCrashed,
 )
-from .query_check import Limits, TextInfo, check_text
+from .query_check import Checked, Limits, TextInfo, check_text
 from .settings import Settings
 
 if TYPE_CHECKING:  # the web process needs only the type
@@ -66,6 +80,7 @@ __all__ = [
     "QuerySyntaxError",
     "QueryTimeout",
     "StoreUnavailable",
+    "TooManyRequests",
     "UpdateRefused",
     "WorkerCrashed",
 ]
@@ -75,9 +90,22 @@ log = logging.getLogger("mediakg.service")
 #: Seconds within which a reply that has begun to arrive must be complete (answers are capped at
 #: ``max_bytes``, so reading one takes milliseconds; this only bounds the wait if the worker hangs mid-send).
 READ_TIMEOUT = 30.0
+#: How often a query is offered to another worker when the one it was given died before taking it.
+DISPATCH_ATTEMPTS = 3
+#: Seconds an extra worker (beyond a lane's standing ones) may stay idle before it retires.
+IDLE_RETIRE_SECONDS = 30.0
+LANES = ("public", "internal")
 
 _ERRORS: dict[str, type[Exception]] = {
-    cls.__name__: cls for cls in (QueryRejected, QuerySyntaxError, UpdateRefused, WorkerCrashed)
+    cls.__name__: cls
+    for cls in (
+        QueryRejected,
+        QuerySyntaxError,
+        UpdateRefused,
+        QueryFailed,
+        QueryOutOfMemory,
+        StoreUnavailable,
+    )
 }
 
 
@@ -118,10 +146,12 @@ class StoreInfo:
     graphs: tuple[str, ...]
 
 
-@dataclass
+@dataclass(eq=False)
 class _Worker:
     process: Any  # multiprocessing Process
     conn: Connection
+    lane: _Lane
+    idle_since: float = 0.0
     #: The parent's end of the pipe (a socketpair) as a non-blocking socket, so that jobs and replies go
     #: through the event loop: a thread hop per send and per receive cost ~0.5 ms of the web process per
     #: request under load (GIL hand-offs), about a third of its work on a light question.
@@ -135,6 +165,24 @@ class _Worker:
         for end in (self.sock, self.conn):
             with contextlib.suppress(Exception):
                 end.close()
+
+
+@dataclass(eq=False)
+class _Lane:
+    """Workers of one kind of work: ``standing`` always, up to ``most`` when all are busy."""
+
+    name: str
+    standing: int
+    most: int
+    nice: int
+    idle: asyncio.Queue[_Worker] = field(default_factory=asyncio.Queue)
+    live: set[_Worker] = field(default_factory=set)  # started, ready, not discarded
+    starting: int = 0
+
+    @property
+    def needs_spare(self) -> bool:
+        """No idle worker, and room for one more."""
+        return self.idle.empty() and len(self.live) + self.starting < self.most
 
 
 def prestart() -> None:
@@ -172,21 +220,12 @@ async def _read_exact(sock: socket.socket, size: int) -> bytes:
     return bytes(buffer)
 
 
-def admit(
-    query: str,
-    result_format: str | None,
-    info: StoreInfo | None,
-    limits: Limits,
-    dataset_uris: Sequence[str],
-) -> tuple[TextInfo, str]:
-    """The checks every executor makes before a query goes anywhere, and the media type of its answer.
-
-    The lexical safety check (:func:`check_text`), the default format for the query form (SPARQL JSON or
-    Turtle), that the asked-for format fits the form, and that each ``default-graph-uri`` /
-    ``named-graph-uri`` is a graph of the store. Raises QueryRejected / QuerySyntaxError / UpdateRefused.
-    """
-    graphs = info.graphs if info else ()
-    text = check_text(query, graphs, limits)
+def admit(query: str, result_format: str | None, limits: Limits) -> tuple[TextInfo, str]:
+    """The checks every executor makes in the web process before a query goes anywhere, and the media
+    type of its answer: the lexical filter (:func:`check_text`), the default format for the query form
+    (SPARQL JSON or Turtle), and that the asked-for format fits the form. Raises QueryRejected /
+    QuerySyntaxError / UpdateRefused."""
+    text = check_text(query, limits)
     if result_format is None:
         result_format = TURTLE if text.kind == "graph" else SPARQL_JSON
     allowed = GRAPH_TYPES if text.kind == "graph" else SOLUTION_TYPES
@@ -194,122 +233,167 @@ def admit(
         raise QueryRejected(
             f"{text.form} results cannot be given as {result_format}; available: {', '.join(allowed)}"
         )
-    for uri in dataset_uris:
-        if uri not in graphs:
-            raise QueryRejected(f"<{uri}> is not a graph of this dataset; GET /sparql lists the graphs")
     return text, result_format
 
 
 class QueryExecutor:
-    """Runs queries on a pool of worker processes over the dataset at ``location``.
+    """Runs queries on pools of worker processes over the dataset at ``location``.
 
-    ``location`` is a build directory or an RDF file (see :func:`mediakg.store.open_store`). Call
-    :meth:`start` (awaits the first ready worker) before :meth:`run`, and :meth:`close` at the end.
+    ``location`` is a build directory or an RDF file (see :func:`mediakg.store.open_store`), or None for
+    workers that only check queries (:meth:`gate`; the remote backend's). ``workers`` / ``max_workers``
+    size the public lane, ``internal_workers`` / ``max_internal_workers`` the internal one.
+    ``sandbox_required`` False lets workers start without the network sandbox where it cannot be
+    installed (an operator's explicit choice; ``sandbox_state`` then says so). Call
+    :meth:`start` (awaits the first workers) before :meth:`run`, and :meth:`close` at the end.
     """
 
     def __init__(
         self,
-        location: Path,
+        location: Path | None,
         *,
         workers: int = 2,
+        max_workers: int | None = None,
+        internal_workers: int = 1,
+        max_internal_workers: int | None = None,
+        client_concurrency: int = 4,
         timeout: float = 10.0,
         memory_limit_mb: int = 2048,
         max_rows: int = 10_000,
         max_bytes: int = 10_000_000,
         limits: Limits | None = None,
         start_timeout: float = 120.0,
+        sandbox_required: bool = True,
     ) -> None:
-        self.location = Path(location)
-        self.size = max(1, workers)
+        self.location = Path(location) if location is not None else None
         self.timeout = timeout
         self.memory_limit_mb = memory_limit_mb
         self.max_rows = max_rows
         self.max_bytes = max_bytes
         self.limits = limits or Limits()
         self.start_timeout = start_timeout
+        self.client_concurrency = max(1, client_concurrency)
+        self.sandbox_required = sandbox_required
         self.info: StoreInfo | None = None
+        #: What the workers reported of their network sandbox ("off (reason)" when allowed without).
+        self.sandbox_state: str | None = None
+        self._lane_sizes = {
+            "public": (max(1, workers), max(workers, max_workers or workers + 4), 5),
+            "internal": (max(1, internal_workers), max(internal_workers, max_internal_workers or 2), 0),
+        }
+        self._lanes: dict[str, _Lane] = {}
         self._ctx = _context()
-        self._idle: asyncio.Queue[_Worker] | None = None
-        self._live: set[int] = set()  # ids of started, ready, not discarded workers
-        self._workers: dict[int, _Worker] = {}
+        self._clients: dict[str, int] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._last_failure = ""
         self._closed = False
 
     @classmethod
-    def from_settings(cls, settings: Settings, location: Path) -> QueryExecutor:
+    def from_settings(cls, settings: Settings, location: Path | None) -> QueryExecutor:
         """An executor configured by the service settings."""
         return cls(
             location,
             workers=settings.workers,
+            max_workers=settings.max_workers,
+            internal_workers=settings.internal_workers,
+            client_concurrency=settings.client_concurrency,
             timeout=settings.timeout,
             memory_limit_mb=settings.memory_limit_mb,
             max_rows=settings.max_rows,
             max_bytes=settings.max_bytes,
             limits=Limits(settings.max_query_length, settings.max_depth, settings.max_nodes),
+            sandbox_required=not settings.allow_worker_network,
         )
 
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self) -> StoreInfo:
-        """Start the workers; returns when all are ready. StoreUnavailable if none can open the store."""
-        self._idle = asyncio.Queue()
-        outcomes = await asyncio.gather(*(self._spawn() for _ in range(self.size)), return_exceptions=True)
-        if not self._live:
-            failure = next((o for o in outcomes if isinstance(o, BaseException)), None)
-            raise StoreUnavailable(f"no query worker could open {self.location}: {failure}")
+        """Start the standing workers; returns when they are ready. StoreUnavailable if none can start (the
+        store cannot be opened, or the sandbox cannot be installed)."""
+        self._lanes = {
+            name: _Lane(name, standing, most, nice)
+            for name, (standing, most, nice) in self._lane_sizes.items()
+        }
+        spawns = [self._spawn(lane) for lane in self._lanes.values() for _ in range(lane.standing)]
+        outcomes = await asyncio.gather(*spawns, return_exceptions=True)
+        failure = next((o for o in outcomes if isinstance(o, BaseException)), None)
+        if failure is not None and not all(lane.live for lane in self._lanes.values()):
+            await self.close()
+            raise StoreUnavailable(f"no query worker could start: {failure}")
+        self._spawn_later(self._retire_idle_extras())
         assert self.info is not None
         return self.info
 
     async def close(self) -> None:
-        """Stop all workers (pending replacements are cancelled)."""
+        """Stop all workers; starts under way are cancelled and what they started is stopped too."""
         self._closed = True
-        for task in list(self._tasks):
+        tasks = list(self._tasks)
+        for task in tasks:
             task.cancel()
-        for w in list(self._workers.values()):
+        await asyncio.gather(*tasks, return_exceptions=True)
+        workers = [w for lane in self._lanes.values() for w in lane.live]
+        for w in workers:
             self._kill(w)
-        await asyncio.to_thread(lambda: [w.process.join(2) for w in list(self._workers.values())])
-        self._workers.clear()
-        self._live.clear()
+        await asyncio.to_thread(lambda: [w.process.join(2) for w in workers])
+        for lane in self._lanes.values():
+            lane.live.clear()
+
+    def worker_pids(self, lane: str | None = None) -> list[int]:
+        """Process ids of the living workers (of ``lane``, or all), for health reports and fault tests."""
+        lanes = [self._lanes[lane]] if lane else list(self._lanes.values())
+        return [w.process.pid for ln in lanes for w in ln.live]
 
     @property
     def workers_alive(self) -> int:
         """Workers ready to take queries or busy with one (replacements being started not counted)."""
-        return len(self._live)
+        return sum(len(lane.live) for lane in self._lanes.values())
 
-    async def _spawn(self) -> None:
-        """Start one worker and wait until it has opened the store; then it joins the idle queue."""
+    def _worker_start(self, lane: _Lane) -> worker_module.Start:
+        location = str(self.location) if self.location is not None else None
+        return worker_module.Start(location, self.memory_limit_mb, self.sandbox_required, lane.nice)
+
+    async def _spawn(self, lane: _Lane) -> None:
+        """Start one worker for ``lane`` and wait until it is ready; then it joins the lane's idle queue."""
         parent, child = self._ctx.Pipe(duplex=True)
         process = self._ctx.Process(
             target=worker_module.main,
-            args=(child, str(self.location), self.memory_limit_mb),
-            name="mediakg-query-worker",
+            args=(child, self._worker_start(lane)),
+            name=f"mediakg-query-worker-{lane.name}",
             daemon=True,
         )
-        w = _Worker(process, parent)
-        self._workers[id(w)] = w
-        deadline = time.monotonic() + self.start_timeout
+        w = _Worker(process, parent, lane)
+        lane.starting += 1
         try:
-            await asyncio.wait_for(asyncio.to_thread(process.start), self.start_timeout)
-            child.close()
+            deadline = time.monotonic() + self.start_timeout
+            try:
+                await _start_process(process)
+            finally:
+                child.close()  # the worker holds its own copy now (or never will)
             message = await self._receive(w, max(deadline - time.monotonic(), 0.001))
         except BaseException as exc:
-            child.close()  # idempotent
-            self._discard(w, replace=False)
-            self._last_failure = f"worker did not start: {exc!r}"
-            raise StoreUnavailable(self._last_failure) from exc
-        if message[0] != "ready":
-            self._discard(w, replace=False)
-            self._last_failure = str(message[1])
+            self._stop(w)
+            if not isinstance(exc, asyncio.CancelledError):
+                self._last_failure = f"worker did not start: {exc!r}"
+                raise StoreUnavailable(self._last_failure) from exc
+            raise
+        finally:
+            lane.starting -= 1
+        if message[0] != "ready" or self._closed:
+            self._stop(w)
+            self._last_failure = str(message[1]) if message[0] != "ready" else "closed"
             raise StoreUnavailable(self._last_failure)
         if self.info is None:
             self.info = StoreInfo(int(message[1]["triples"]), tuple(message[1]["graphs"]))
-        self._live.add(id(w))
-        assert self._idle is not None
-        self._idle.put_nowait(w)
+        self.sandbox_state = message[1]["sandbox"]
+        lane.live.add(w)
+        self._release(w)
 
-    def _replace_later(self) -> None:
-        """Start a replacement worker in the background, retrying with back-off while it fails."""
+    def _spawn_later(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _replace_later(self, lane: _Lane) -> None:
+        """Start a worker for ``lane`` in the background, retrying with back-off while it fails."""
         if self._closed:
             return
 
@@ -317,31 +401,54 @@ class QueryExecutor:
             delay = 0.5
             while not self._closed:
                 try:
-                    await self._spawn()
+                    await self._spawn(lane)
                     return
                 except StoreUnavailable as exc:
-                    log.error("query worker replacement failed: %s (retry in %.0f s)", exc, delay)
+                    log.error("query worker start failed: %s (retry in %.0f s)", exc, delay)
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, 30.0)
 
-        task = asyncio.get_running_loop().create_task(replace())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._spawn_later(replace())
 
-    def _kill(self, w: _Worker) -> None:
+    async def _retire_idle_extras(self) -> None:
+        """Now and then, stop workers beyond a lane's standing ones that have been idle a while."""
+        while not self._closed:
+            await asyncio.sleep(IDLE_RETIRE_SECONDS / 3)
+            now = time.monotonic()
+            for lane in self._lanes.values():
+                keep: list[_Worker] = []
+                while not lane.idle.empty():
+                    w = lane.idle.get_nowait()
+                    extra = len(lane.live) > lane.standing
+                    if extra and now - w.idle_since > IDLE_RETIRE_SECONDS:
+                        self._discard(w, replace=False)
+                    else:
+                        keep.append(w)
+                for w in keep:
+                    lane.idle.put_nowait(w)
+
+    @staticmethod
+    def _kill(w: _Worker) -> None:
         with contextlib.suppress(Exception):
             w.process.kill()
         w.close()
 
-    def _discard(self, w: _Worker, replace: bool = True) -> None:
-        """Kill ``w`` (it is busy with something unwanted, or dead) and start a replacement."""
+    def _stop(self, w: _Worker) -> None:
+        """Kill ``w`` and reap it off the event loop (a process never started needs neither)."""
         self._kill(w)
-        self._live.discard(id(w))
-        self._workers.pop(id(w), None)
-        if w.process.pid is not None:  # started: reap the zombie off the event loop
+        if w.process.pid is not None:
             asyncio.get_running_loop().run_in_executor(None, w.process.join, 5)
-        if replace:
-            self._replace_later()
+
+    def _discard(self, w: _Worker, replace: bool = True) -> None:
+        """Stop ``w`` (busy with something unwanted, or dead); start a replacement when the lane needs it."""
+        self._stop(w)
+        w.lane.live.discard(w)
+        if replace and len(w.lane.live) + w.lane.starting < w.lane.standing:
+            self._replace_later(w.lane)
+
+    def _release(self, w: _Worker) -> None:
+        w.idle_since = time.monotonic()
+        w.lane.idle.put_nowait(w)
 
     async def _receive(self, w: _Worker, timeout: float) -> Any:
         """The next message from ``w``; TimeoutError when none begins to arrive within ``timeout`` s (or one
@@ -367,38 +474,73 @@ class QueryExecutor:
         )
         await asyncio.get_running_loop().sock_sendall(w.sock, header + payload)
 
-    async def _acquire(self, timeout: float) -> _Worker:
-        """An idle, living worker; waits up to ``timeout`` s for one."""
-        if self._idle is None:
+    async def _acquire(self, lane: _Lane, timeout: float) -> _Worker:
+        """An idle, living worker of ``lane``; waits up to ``timeout`` s for one. Taking the last idle worker
+        starts a spare, so that the next query need not wait behind this one."""
+        if not self._lanes:
             raise StoreUnavailable("the query executor is not started")
         deadline = time.monotonic() + timeout
         while True:
-            if not self._live and not self._tasks:
-                raise StoreUnavailable(f"no query worker is running: {self._last_failure or 'stopped'}")
-            remaining = deadline - time.monotonic()
+            if not lane.live and not lane.starting:
+                if self._closed:
+                    raise StoreUnavailable("the query executor is stopped")
+                self._replace_later(lane)
+            if lane.needs_spare:
+                lane.starting += 1  # counted now: the spawn task starts on the next loop turn
+                self._spawn_later(self._spare(lane))
             try:
-                w = await asyncio.wait_for(self._idle.get(), max(remaining, 0.001))
+                w = await asyncio.wait_for(lane.idle.get(), max(deadline - time.monotonic(), 0.001))
             except TimeoutError:
-                if not self._live:
+                if not lane.live:
                     raise StoreUnavailable(
                         f"no query worker is available: {self._last_failure or 'starting'}"
                     ) from None
-                raise QueryTimeout(
-                    f"all {self.size} query workers stayed busy for {timeout:g} s; try again later"
+                raise StoreUnavailable(
+                    f"all {len(lane.live)} query workers stayed busy for {timeout:g} s; try again later"
                 ) from None
-            if id(w) in self._live and w.process.is_alive():
+            if w in lane.live and w.process.is_alive():
+                if lane.needs_spare:
+                    lane.starting += 1
+                    self._spawn_later(self._spare(lane))
                 return w
             self._discard(w)  # died while idle: replace and look again
+
+    async def _spare(self, lane: _Lane) -> None:
+        lane.starting -= 1  # _spawn counts it again
+        with contextlib.suppress(StoreUnavailable):
+            await self._spawn(lane)
 
     # ------------------------------------------------------------------ queries
 
     def check(self, query: str) -> TextInfo:
-        """The lexical safety check (no parser, no worker): form and dataset clause of ``query``.
+        """The lexical filter (no parser, no worker): the form of ``query``.
 
-        Raises UpdateRefused, QueryRejected (too long, too deep, SERVICE, unknown FROM graph) or
-        QuerySyntaxError (no query form). Useful to pick a result format before :meth:`run`.
+        Raises UpdateRefused, QueryRejected (too long, too deep, SERVICE) or QuerySyntaxError (no query
+        form). Useful to pick a result format before :meth:`run`.
         """
-        return check_text(query, self.info.graphs if self.info else (), self.limits)
+        return check_text(query, self.limits)
+
+    @contextlib.contextmanager
+    def _client_slot(self, lane: str, client: str | None) -> Iterator[None]:
+        """Count a public query of ``client`` in flight; TooManyRequests beyond ``client_concurrency``."""
+        if lane != "public" or client is None:
+            yield
+            return
+        running = self._clients.get(client, 0)
+        if running >= self.client_concurrency:
+            raise TooManyRequests(
+                f"this client already has {running} queries running (the limit is "
+                f"{self.client_concurrency}); wait for one to finish"
+            )
+        self._clients[client] = running + 1
+        try:
+            yield
+        finally:
+            left = self._clients[client] - 1
+            if left:
+                self._clients[client] = left
+            else:
+                del self._clients[client]
 
     async def run(
         self,
@@ -411,6 +553,8 @@ class QueryExecutor:
         timeout: float | None = None,
         max_rows: int | None = None,
         max_bytes: int | None = None,
+        lane: str = "public",
+        client: str | None = None,
     ) -> QueryOutcome:
         """Run a read-only SPARQL query on a worker and return its serialised answer.
 
@@ -423,19 +567,18 @@ class QueryExecutor:
           "from": '"2019-01-01"^^<http://www.w3.org/2001/XMLSchema#date>'}``; the variable is bound to it
           before evaluation (pyoxigraph ``substitutions``, RDF-dev SEP-0007) - safe against injection.
         - ``default_graph_uris`` / ``named_graph_uris``: the dataset (SPARQL protocol
-          ``default-graph-uri`` / ``named-graph-uri``); each must be a named graph of the store. By default
+          ``default-graph-uri`` / ``named-graph-uri``); a graph the store does not hold is empty. By default
           the default graph is the union of all graphs and every named graph is available.
         - ``timeout``: seconds (default: the executor's). The time a query waits for a free worker does not
           count, but that wait is bounded by the same limit.
         - ``max_rows`` / ``max_bytes``: caps (defaults: the executor's); a cut answer has ``truncated``.
+        - ``lane``: "public" (client queries) or "internal" (the service's own); ``client``: who asks, for
+          the per-client limit of the public lane (None: no limit).
 
-        Raises QuerySyntaxError, QueryRejected (UpdateRefused for updates), QueryTimeout, WorkerCrashed,
-        StoreUnavailable.
+        Raises QuerySyntaxError, QueryRejected (UpdateRefused for updates), TooManyRequests, QueryTimeout,
+        WorkerCrashed, StoreUnavailable.
         """
-        info, result_format = admit(
-            query, result_format, self.info, self.limits, (*default_graph_uris, *named_graph_uris)
-        )
-        limit = self.timeout if timeout is None else timeout
+        _, result_format = admit(query, result_format, self.limits)
         job = worker_module.Job(
             query=query,
             media_type=result_format,
@@ -444,14 +587,59 @@ class QueryExecutor:
             substitutions=dict(substitutions or {}),
             default_graph_uris=tuple(default_graph_uris),
             named_graph_uris=tuple(named_graph_uris),
-            has_dataset=bool(info.dataset),
         )
-        w = await self._acquire(limit)
+        with self._client_slot(lane, client):
+            answer = await self._dispatch(job, self._lane(lane), self.timeout if timeout is None else timeout)
+        return QueryOutcome.of(answer, result_format)
+
+    async def gate(
+        self, query: str, *, timeout: float | None = None, lane: str = "public", client: str | None = None
+    ) -> Checked:
+        """The gate's verdict on ``query`` from a worker (:func:`.query_check.gate`): the text to run, its
+        form and dataset. Nothing is evaluated. Raises as :meth:`run`."""
+        check_text(query, self.limits)
+        job = worker_module.Job(query=query, media_type="", max_rows=0, max_bytes=0, check_only=True)
+        with self._client_slot(lane, client):
+            return await self._dispatch(job, self._lane(lane), self.timeout if timeout is None else timeout)
+
+    def _lane(self, name: str) -> _Lane:
+        if name not in LANES:
+            raise ValueError(f"unknown lane {name!r}; lanes: {', '.join(LANES)}")
+        if not self._lanes:
+            raise StoreUnavailable("the query executor is not started")
+        return self._lanes[name]
+
+    async def _dispatch(self, job: worker_module.Job, lane: _Lane, limit: float) -> Any:
+        """Give ``job`` to a worker of ``lane`` and return its answer, within ``limit`` s of work.
+
+        A worker that dies before it took the job (its "started" message) never ran it: the job goes to
+        another worker. One that dies after it died running the job: WorkerCrashed."""
+        waited = time.monotonic()
+        for _ in range(DISPATCH_ATTEMPTS):
+            w = await self._acquire(lane, max(limit - (time.monotonic() - waited), 0.001))
+            started = time.monotonic()
+            try:
+                # an idle worker reads at once; the bound only matters if it hangs (then it is killed)
+                await asyncio.wait_for(self._send(w, job), limit)
+                await self._receive(w, limit)  # ("started",)
+            except (EOFError, OSError):
+                self._discard(w)
+                continue
+            except BaseException:  # timed out or cancelled: the worker is in an unknown state
+                self._discard(w)
+                raise
+            reply = await self._await_reply(w, limit - (time.monotonic() - started), limit)
+            self._release(w)
+            if reply[0] == "error":
+                raise _ERRORS.get(reply[1], QueryFailed)(reply[2])
+            return reply[1]
+        raise StoreUnavailable("query workers died before they could take the query; try again later")
+
+    async def _await_reply(self, w: _Worker, remaining: float, limit: float) -> Any:
+        """The reply of ``w`` to the job it took; kills it when it passes the limit or is cancelled."""
         started = time.monotonic()
         try:
-            # an idle worker reads at once; the bound only matters if it hangs (then it is killed)
-            await asyncio.wait_for(self._send(w, job), limit)
-            reply = await self._receive(w, limit)
+            return await self._receive(w, max(remaining, 0.001))
         except TimeoutError:
             self._discard(w)
             log.warning(
@@ -462,16 +650,38 @@ class QueryExecutor:
                 "narrow it down (LIMIT, more specific patterns)"
             ) from None
         except (EOFError, OSError) as exc:
-            code = w.process.exitcode
+            code = await asyncio.to_thread(_exit_code, w.process)
             self._discard(w)
-            raise WorkerCrashed(
-                f"the query stopped its worker process (exit code {code}: out of memory or a crash); "
-                "the worker was replaced"
-            ) from exc
+            raise _crash(code, self.memory_limit_mb) from exc
         except BaseException:  # cancelled: the worker is still busy with a query nobody wants
             self._discard(w)
             raise
-        self._idle.put_nowait(w)  # type: ignore[union-attr]
-        if reply[0] == "error":
-            raise _ERRORS.get(reply[1], QueryRejected)(reply[2])
-        return QueryOutcome.of(reply[1], result_format)
+
+
+async def _start_process(process: Any) -> None:
+    """``process.start()`` in a thread, never abandoned midway: a caller cancelled meanwhile still waits
+    for it (a fraction of a second), so that the process it started is known and can be stopped."""
+    starting = asyncio.ensure_future(asyncio.to_thread(process.start))
+    cancelled = False
+    while not starting.done():
+        try:
+            await asyncio.shield(starting)
+        except asyncio.CancelledError:
+            cancelled = True
+    starting.result()  # raises what start() raised
+    if cancelled:
+        raise asyncio.CancelledError
+
+
+def _exit_code(process: Any) -> int | None:
+    """The exit code of a worker whose pipe closed (it is exiting: wait a moment for it)."""
+    process.join(1)
+    return process.exitcode
+
+
+def _crash(code: int | None, memory_limit_mb: int) -> WorkerCrashed:
+    """The error for a worker that died running a query, by how it ended."""
+    if code == -signal.SIGABRT:  # Rust aborts when an allocation fails under the address-space limit
+        return QueryOutOfMemory(worker_module.out_of_memory(memory_limit_mb))
+    how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+    return WorkerCrashed(f"the query's worker process stopped ({how}); it was replaced, try again")

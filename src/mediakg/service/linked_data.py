@@ -110,7 +110,9 @@ def public_url(request: Request) -> str:
 
 async def run_query(request: Request, sparql: str, result_format: str, **kwargs: Any) -> bytes:
     """Run ``sparql`` through the app's executor (worker processes, time limit) and return the body."""
-    result = await request.app.state.executor.run(sparql, result_format=result_format, **kwargs)
+    result = await request.app.state.executor.run(
+        sparql, result_format=result_format, lane="internal", **kwargs
+    )
     return result.body
 
 

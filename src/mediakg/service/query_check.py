@@ -3,14 +3,21 @@
 1. :func:`check_text` (cheap, in the web process, no parser): length, nesting depth and number of syntax
    nodes, counted on a linear tokenizer that skips strings, IRIs and comments. This comes first because
    parsers recurse: pyoxigraph overflows its stack (killing the process) on ~2,500 nested braces or
-   ~3,000 chained BINDs/MINUSes, and rdflib's parser recurses on every level. It also refuses updates,
-   the keyword SERVICE anywhere, and FROM / FROM NAMED of an IRI that is not a graph of the store, and
-   tells the query form (SELECT, ASK, CONSTRUCT, DESCRIBE) for content negotiation.
-2. :func:`check_parsed` (in the worker, under its time limit): a real parse with rdflib
-   (``parseQuery`` + ``translateQuery``); the algebra is walked for ``ServiceGraphPattern`` nodes at any
-   depth and the dataset clause for graphs the store does not hold. Neither rdflib nor pyoxigraph may
-   dereference an IRI: SERVICE would make pyoxigraph fetch (in Rust, out of reach of Python hooks) and
-   rdflib fetches SERVICE and FROM, including ``file://`` URLs.
+   ~3,000 chained BINDs/MINUSes, and rdflib's parser recurses on every level. It also refuses updates
+   and tells the query form (SELECT, ASK, CONSTRUCT, DESCRIBE) for content negotiation. It is a filter
+   for size and an early, precise message, not the gate: a lexer can be fooled.
+2. :func:`gate` (in a sandboxed query worker, under its time limit): the gate. The text is first put in
+   the form the engine will receive (:func:`decode_escapes`: SPARQL's ``\\uXXXX`` / ``\\UXXXXXXXX`` codepoint
+   escapes, which the SPARQL grammar applies before parsing and parsers apply differently, are decoded
+   once, and a text in which decoding makes a new escape is refused); that text is parsed by rdflib
+   (``parseQuery`` + ``translateQuery``) and the algebra walked for ``ServiceGraphPattern`` at any depth.
+   The engine then runs exactly the text that was parsed. Nothing is evaluated to check a query.
+
+SERVICE is refused because pyoxigraph would fetch it (in Rust, out of reach of Python hooks) and rdflib
+fetches SERVICE and FROM. A graph named by FROM, FROM NAMED or the protocol's dataset parameters that the
+store does not hold is simply empty (SPARQL 1.1 §13.2): pyoxigraph and the remote stores read datasets from
+their own graphs and never fetch them. Behind both layers, the kernel refuses the workers any socket
+(:mod:`.sandbox`).
 """
 
 from __future__ import annotations
@@ -19,11 +26,13 @@ import functools
 import re
 import sys
 import threading
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import urljoin
 
 from .errors import QueryRejected, QuerySyntaxError, UpdateRefused
+
+#: Media-type families of the query forms: what their answers can be serialised as.
+GRAPH_FORMS = frozenset({"CONSTRUCT", "DESCRIBE"})
 
 
 @dataclass(frozen=True)
@@ -37,16 +46,58 @@ class Limits:
 
 @dataclass(frozen=True)
 class TextInfo:
-    """What the lexical check learnt about a query."""
+    """What the lexical check learnt about a query: its form, for content negotiation."""
 
     form: str  # SELECT, ASK, CONSTRUCT or DESCRIBE
-    dataset: tuple[tuple[str, str], ...]  # ("FROM" | "FROM NAMED", iri) in order
 
     @property
     def kind(self) -> str:
         """'graph' for CONSTRUCT/DESCRIBE, 'solutions' for SELECT/ASK (their result formats)."""
-        return "graph" if self.form in ("CONSTRUCT", "DESCRIBE") else "solutions"
+        return "graph" if self.form in GRAPH_FORMS else "solutions"
 
+
+@dataclass(frozen=True)
+class Checked(TextInfo):
+    """A query that passed the gate: the text the engine must run (escapes decoded), its form, its
+    dataset clause as ("FROM" | "FROM NAMED", iri) pairs in order, and the variables a SELECT projects."""
+
+    text: str = ""
+    dataset: tuple[tuple[str, str], ...] = ()
+    projected: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------------- codepoint escapes
+
+#: SPARQL 1.1 §19.2: \u takes exactly four hex digits, \U exactly eight (rdflib's own pass takes 4 or 8
+#: after either letter, pyoxigraph decodes them inside strings and IRIs only).
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def decode_escapes(text: str) -> str:
+    """``text`` with its codepoint escapes replaced by the characters, as the SPARQL grammar reads it.
+
+    Raises QuerySyntaxError for an escape of no character (a surrogate, beyond U+10FFFF) and QueryRejected
+    when the decoded text holds an escape again (``\\u005Cu0041``): parsers would disagree on it.
+    """
+    if "\\" not in text:
+        return text
+
+    def char(m: re.Match[str]) -> str:
+        code = int(m.group(1) or m.group(2), 16)
+        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            raise QuerySyntaxError(f"{m.group()} is not a character (at {_where(text, m.start())})")
+        return chr(code)
+
+    decoded = _ESCAPE.sub(char, text)
+    again = _ESCAPE.search(decoded)
+    if again is not None:
+        raise QueryRejected(
+            f"a codepoint escape decodes to another escape ({again.group()}); write the character itself"
+        )
+    return decoded
+
+
+# --------------------------------------------------------------------------- layer 1: a lexical filter
 
 _TOKEN = re.compile(
     r"""
@@ -75,6 +126,7 @@ _NODE_OPS = {"{", "(", "[", "/", "|", "^", "+", "-", "*", "&&", "||", "=", "!=",
 _NODE_WORDS = {"UNION", "MINUS", "OPTIONAL", "FILTER", "BIND", "VALUES", "GRAPH", "EXISTS"}
 UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH", "USING"}
 _FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
+SERVICE_REFUSED = "SERVICE (federated query) is not allowed on this endpoint"
 
 
 def _tokens(text: str) -> Iterator[tuple[str, str, int]]:
@@ -91,128 +143,95 @@ def _where(text: str, offset: int) -> str:
     return f"line {line}, column {column}"
 
 
-def check_text(text: str, named_graphs: Collection[str], limits: Limits = Limits()) -> TextInfo:
-    """Check a query text without parsing it; returns its form and dataset clause.
+def check_text(text: str, limits: Limits = Limits()) -> TextInfo:
+    """Check a query text without parsing it; returns its form.
 
-    Raises UpdateRefused for an update, QueryRejected for a text that is too long or too deeply nested,
-    uses SERVICE, or names in FROM / FROM NAMED an IRI that is not in ``named_graphs``; QuerySyntaxError
-    when no query form keyword is found. Texts that pass are remembered (with the graphs and limits they
-    passed under): named questions and entity pages send the same text again and again, and the Python
-    tokenizer costs ~0.1-0.5 ms of the web process per request.
+    Raises UpdateRefused for an update, QueryRejected for a text that is too long or too deeply nested or
+    uses SERVICE where the lexer sees it; QuerySyntaxError when no query form keyword is found. Reads the
+    text with its codepoint escapes decoded, as the parser will. Texts that pass are remembered (with the
+    limits they passed under): named questions and entity pages send the same text again and again, and
+    the Python tokenizer costs ~0.1-0.5 ms of the web process per request.
     """
     if len(text) > limits.max_length:  # before hashing the text for the cache
         raise QueryRejected(f"query is {len(text):,} characters long; the limit is {limits.max_length:,}")
-    graphs = named_graphs if isinstance(named_graphs, tuple) else tuple(sorted(named_graphs))
-    return _check_text_cached(text, graphs, limits)
+    return _check_text_cached(text, limits)
 
 
 @functools.lru_cache(maxsize=1024)
-def _check_text_cached(text: str, named_graphs: tuple[str, ...], limits: Limits) -> TextInfo:
-    return _check_text(text, named_graphs, limits)
+def _check_text_cached(text: str, limits: Limits) -> TextInfo:
+    return _check_text(decode_escapes(text), limits)
 
 
-def _check_text(text: str, named_graphs: Collection[str], limits: Limits) -> TextInfo:
-    """:func:`check_text` without the cache."""
-    if len(text) > limits.max_length:
-        raise QueryRejected(f"query is {len(text):,} characters long; the limit is {limits.max_length:,}")
-    depth = max_depth = nodes = 0
+def _check_text(text: str, limits: Limits) -> TextInfo:
+    """:func:`check_text` without the cache, on a decoded text."""
+    depth = nodes = 0
     form = None
-    prefixes: dict[str, str] = {}
-    base = ""
-    dataset: list[tuple[str, str]] = []
-    tokens = list(_tokens(text))
-    for i, (kind, value, offset) in enumerate(tokens):
-        upper = value.upper() if kind == "word" else value
-        if value in _OPEN and kind == "op":
-            depth += 1
-            if depth > max_depth:
-                max_depth = depth
+    for kind, value, offset in _tokens(text):
+        if kind == "op":
+            if value in _OPEN:
+                depth += 1
                 if depth > limits.max_depth:
                     raise QueryRejected(
                         f"query nests brackets more than {limits.max_depth} levels deep "
                         f"(at {_where(text, offset)})"
                     )
-        elif value in _CLOSE and kind == "op":
-            depth -= 1
-        if (kind == "op" and value in _NODE_OPS) or (kind == "word" and upper in _NODE_WORDS):
+            elif value in _CLOSE:
+                depth -= 1
+            if value in _NODE_OPS:
+                nodes += 1
+        if kind != "word":
+            if nodes > limits.max_nodes:
+                raise _too_many_nodes(text, offset, limits)
+            continue
+        upper = value.upper()
+        if upper in _NODE_WORDS:
             nodes += 1
             if nodes > limits.max_nodes:
-                raise QueryRejected(
-                    f"query has more than {limits.max_nodes} operators, brackets and pattern keywords "
-                    f"(at {_where(text, offset)}); simplify it"
-                )
-        if kind != "word":
-            continue
-        if upper in UPDATE_WORDS:
+                raise _too_many_nodes(text, offset, limits)
+        elif upper in UPDATE_WORDS:
             raise UpdateRefused(f"SPARQL update ({upper}) is not allowed: this endpoint is read-only")
-        if upper == "SERVICE":
-            raise QueryRejected(
-                f"SERVICE (federated query) is not allowed on this endpoint (at {_where(text, offset)})"
-            )
-        if upper in _FORMS and form is None:
+        elif upper == "SERVICE":
+            raise QueryRejected(f"{SERVICE_REFUSED} (at {_where(text, offset)})")
+        elif upper in _FORMS and form is None:
             form = upper
-        elif upper == "PREFIX" and i + 2 < len(tokens) and tokens[i + 2][0] == "iri":
-            prefixes[tokens[i + 1][1].rstrip(":")] = urljoin(base, tokens[i + 2][1][1:-1])
-        elif upper == "BASE" and i + 1 < len(tokens) and tokens[i + 1][0] == "iri":
-            base = urljoin(base, tokens[i + 1][1][1:-1])
-        elif upper == "FROM":
-            dataset.append(_from_clause(text, tokens, i, prefixes, base, named_graphs))
     if form is None:
         raise QuerySyntaxError("no query form found: a query starts with SELECT, ASK, CONSTRUCT or DESCRIBE")
-    return TextInfo(form, tuple(dataset))
+    return TextInfo(form)
 
 
-def _from_clause(
-    text: str,
-    tokens: list[tuple[str, str, int]],
-    i: int,
-    prefixes: dict[str, str],
-    base: str,
-    named_graphs: Collection[str],
-) -> tuple[str, str]:
-    """Resolve the IRI after FROM / FROM NAMED at token ``i``; refuse it unless it is a store graph."""
-    j = i + 1
-    clause = "FROM"
-    if j < len(tokens) and tokens[j][0] == "word" and tokens[j][1].upper() == "NAMED":
-        clause, j = "FROM NAMED", j + 1
-    where = _where(text, tokens[i][2])
-    if j >= len(tokens) or tokens[j][0] not in ("iri", "pname"):
-        raise QuerySyntaxError(f"{clause} must be followed by an IRI (at {where})")
-    kind, value, _ = tokens[j]
-    if kind == "iri":
-        iri = urljoin(base, value[1:-1]) if base else value[1:-1]
-    else:
-        prefix, _, local = value.partition(":")
-        if prefix not in prefixes:
-            raise QuerySyntaxError(f"undefined prefix {prefix!r} in {clause} (at {where})")
-        iri = prefixes[prefix] + re.sub(r"\\(.)", r"\1", local)
-    if iri not in named_graphs:
-        raise QueryRejected(
-            f"{clause} <{iri}> is not a graph of this dataset (at {where}); the endpoint never fetches "
-            "data from elsewhere. GET /sparql lists the graphs."
-        )
-    return clause, iri
+def _too_many_nodes(text: str, offset: int, limits: Limits) -> QueryRejected:
+    return QueryRejected(
+        f"query has more than {limits.max_nodes} operators, brackets and pattern keywords "
+        f"(at {_where(text, offset)}); simplify it"
+    )
 
 
-# --------------------------------------------------------------------------- layer 2: a real parse
+# --------------------------------------------------------------------------- layer 2: the gate
 
 # rdflib's parser recurses ~25 Python frames per nesting level; give it room (depth is bounded above).
 _PARSE_STACK = 256 * 1024 * 1024
 _PARSE_RECURSION = 100_000
+_FORM_OF = {
+    "SelectQuery": "SELECT",
+    "AskQuery": "ASK",
+    "ConstructQuery": "CONSTRUCT",
+    "DescribeQuery": "DESCRIBE",
+}
 
 
-def check_parsed(text: str, named_graphs: Collection[str]) -> None:
-    """Parse ``text`` with rdflib and refuse SERVICE anywhere in the algebra or a dataset clause naming a
-    graph that is not in ``named_graphs``. Call only on a text that passed :func:`check_text`.
+def gate(text: str) -> Checked:
+    """Decode, parse and check ``text``; the returned ``Checked.text`` is what the engine must run.
 
-    Runs the parser in a thread with a large stack. Raises QueryRejected; a query rdflib cannot parse is
-    refused too (it could not be verified), with rdflib's message.
+    Runs rdflib's parser in a thread with a large stack. Raises QuerySyntaxError (with rdflib's message
+    and position; an update does not parse as a query), or QueryRejected for SERVICE anywhere in the
+    algebra, or for a text the parser cannot verify.
     """
-    outcome: list[BaseException | None] = [None]
+    decoded = decode_escapes(text)
+    outcome: list[Checked | BaseException | None] = [None]
 
     def run() -> None:
         try:
-            _walk_parsed(text, named_graphs)
+            outcome[0] = _parse(decoded)
         except BaseException as exc:  # handed to the calling thread
             outcome[0] = exc
 
@@ -220,16 +239,19 @@ def check_parsed(text: str, named_graphs: Collection[str]) -> None:
     sys.setrecursionlimit(max(old_limit, _PARSE_RECURSION))
     old_stack = threading.stack_size(_PARSE_STACK)
     try:
-        thread = threading.Thread(target=run, name="query-check")
+        thread = threading.Thread(target=run, name="query-gate")
         thread.start()
     finally:
         threading.stack_size(old_stack)
     thread.join()
-    if outcome[0] is not None:
-        raise outcome[0]
+    result = outcome[0]
+    if isinstance(result, BaseException):
+        raise result
+    assert result is not None
+    return result
 
 
-def _walk_parsed(text: str, named_graphs: Collection[str]) -> None:
+def _parse(text: str) -> Checked:
     from pyparsing import ParseException
     from rdflib.plugins.sparql.algebra import translateQuery
     from rdflib.plugins.sparql.parser import parseQuery
@@ -237,16 +259,25 @@ def _walk_parsed(text: str, named_graphs: Collection[str]) -> None:
     try:
         algebra = translateQuery(parseQuery(text)).algebra
     except ParseException as exc:
-        raise QuerySyntaxError(f"syntax error at line {exc.lineno}, column {exc.col}: {exc.msg}") from exc
+        pointer = " " * (max(exc.col, 1) - 1) + "^"
+        raise QuerySyntaxError(
+            f"syntax error at line {exc.lineno}, column {exc.col}: {exc.msg}\n{exc.line}\n{pointer}"
+        ) from exc
     except RecursionError as exc:
         raise QueryRejected("query is too complex to verify") from exc
     except Exception as exc:  # rdflib raises plain Exceptions for semantic errors (e.g. unknown prefix)
         raise QueryRejected(f"query could not be verified: {exc}") from exc
-    for clause in algebra.get("datasetClause") or ():
+    _refuse_service(algebra)
+    dataset = tuple(
         # CompValue.get() answers the key's name for a missing key: test membership instead.
-        iri = clause["default"] if "default" in clause else clause["named"]
-        if str(iri) not in named_graphs:
-            raise QueryRejected(f"FROM <{iri}> is not a graph of this dataset")
+        ("FROM", str(c["default"])) if "default" in c else ("FROM NAMED", str(c["named"]))
+        for c in algebra.get("datasetClause") or ()
+    )
+    projected = tuple(str(v) for v in algebra.get("PV") or ()) if algebra.name == "SelectQuery" else ()
+    return Checked(form=_FORM_OF[algebra.name], text=text, dataset=dataset, projected=projected)
+
+
+def _refuse_service(algebra: object) -> None:
     stack: list[object] = [algebra]
     seen: set[int] = set()
     while stack:  # iterative: the algebra can be deep
@@ -255,7 +286,7 @@ def _walk_parsed(text: str, named_graphs: Collection[str]) -> None:
             continue
         seen.add(id(node))
         if getattr(node, "name", None) == "ServiceGraphPattern":
-            raise QueryRejected("SERVICE (federated query) is not allowed on this endpoint")
+            raise QueryRejected(SERVICE_REFUSED)
         if isinstance(node, dict):
             stack.extend(node.values())
         elif isinstance(node, list | tuple | set):

@@ -4,12 +4,11 @@
 ``run``, ``info``, ``start``/``close``, ``workers_alive``), so ``/sparql``, the question API and the entity
 pages run unchanged. A query:
 
-1. passes the lexical check (:func:`.query_check.check_text`) in the web process, as on the embedded service;
-2. passes the parse checks (pyoxigraph syntax, rdflib algebra walk for SERVICE / FROM) in a *checker*: an
-   ordinary :class:`.executor.QueryExecutor` whose workers hold one placeholder triple per live graph. The
-   checks run exactly as for the embedded store, in worker processes that are killed at the time limit:
-   an rdflib parse of a 100,000-character query can take half a minute and a thread cannot be stopped.
-   The placeholder answer is thrown away (``max_rows=0``: at most one solution is computed);
+1. passes the lexical filter (:func:`.query_check.check_text`) in the web process, as on the embedded service;
+2. passes the gate (:func:`.query_check.gate`: codepoint escapes decoded, rdflib parse, SERVICE refused) in
+   a *checker*: a :class:`.executor.QueryExecutor` without a store whose sandboxed workers only check, and
+   are killed at the time limit (an rdflib parse of a 100,000-character query can take half a minute and a
+   thread cannot be stopped). Nothing is evaluated; the store receives exactly the text that was parsed;
 3. goes to the store through :class:`mediakg.backends.remote.RemoteBackend` (``asyncio.to_thread``), with
    the time limit as the HTTP client timeout and, for Virtuoso, as the server's own limit; substitutions are
    bound by a ``VALUES`` row (:mod:`mediakg.backends.bind`), never pasted;
@@ -17,7 +16,10 @@ pages run unchanged. A query:
    answer (SPARQL JSON or N-Triples) is parsed and re-serialised by :func:`.results.serialise`.
 
 Failures of the store map onto the service errors: unreachable store or no answer in time → 503
-(:class:`StoreUnavailable`, :class:`QueryTimeout`), refused query → 400. Nothing is sticky: every query
+(:class:`StoreUnavailable`, :class:`QueryTimeout`), refused query → 400. The store's own error texts are
+logged, never passed to the client (a message must not carry another server's body). A graph named by
+the dataset that the store does not hold is sent as a graph IRI reserved to be empty, so the store is
+never asked for an outside IRI. Nothing is sticky: every query
 tries the store again, so the service recovers by itself when the store is back.
 
 A background task reads the load manifest every ``refresh_seconds`` (one small query) and, when another
@@ -53,7 +55,7 @@ from . import results
 from .conneg import NTRIPLES, SPARQL_JSON
 from .errors import QueryRejected, QueryTimeout, StoreUnavailable
 from .executor import QueryExecutor, QueryOutcome, StoreInfo, admit
-from .query_check import Limits, TextInfo, check_text
+from .query_check import Checked, Limits, TextInfo, check_text
 from .settings import Settings
 
 __all__ = ["RemoteQueryExecutor", "StoreHealth"]
@@ -69,8 +71,8 @@ SNAPSHOT_TIMEOUT = 600.0
 INLINE_BYTES = 64 * 1024
 #: Query texts remembered as checked (named questions and entity pages send the same texts again and again).
 VERIFIED_CACHE_SIZE = 1024
-#: Placeholder subject/predicate/object of the checker's dataset (one triple per live graph).
-_PLACEHOLDER = "<urn:mediakg:query-check>"
+#: What a graph the store does not hold is sent as (SPARQL: an unknown graph is empty).
+EMPTY_GRAPH = "urn:mediakg:empty-graph"
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,7 @@ class RemoteQueryExecutor:
         max_rows: int = 10_000,
         max_bytes: int = 10_000_000,
         limits: Limits | None = None,
+        sandbox_required: bool = True,
         concurrency: int | None = None,
         refresh_seconds: float = 5.0,
         health_seconds: float = 5.0,
@@ -124,12 +127,16 @@ class RemoteQueryExecutor:
         self._admin = RemoteBackend(endpoint, http_timeout=max(60.0, timeout))
         self.data_dir = Path(tempfile.mkdtemp(prefix="mediakg-remote-"))
         self.info: StoreInfo | None = None
-        #: Query texts the current checker passed, most recent last.
-        self._verified: OrderedDict[str, None] = OrderedDict()
-        self._checker: QueryExecutor | None = None
-        self._checker_graphs: tuple[str, ...] | None = None
-        self._retired: set[asyncio.Task[None]] = set()
-        self._old_checkers: set[QueryExecutor] = set()
+        #: The gate's verdicts on query texts, most recent last.
+        self._verified: OrderedDict[str, Checked] = OrderedDict()
+        self._checker = QueryExecutor(
+            None,
+            workers=self.size,
+            timeout=self.timeout,
+            memory_limit_mb=self.memory_limit_mb,
+            limits=self.limits,
+            sandbox_required=sandbox_required,
+        )
         self._snapshot_key: str | None = None
         self._manifest: dict[str, str] = {}
         self._slots = asyncio.Semaphore(self.concurrency)
@@ -149,7 +156,13 @@ class RemoteQueryExecutor:
             max_rows=settings.max_rows,
             max_bytes=settings.max_bytes,
             limits=Limits(settings.max_query_length, settings.max_depth, settings.max_nodes),
+            sandbox_required=not settings.allow_worker_network,
         )
+
+    @property
+    def sandbox_state(self) -> str | None:
+        """The checker workers' network sandbox (see :attr:`.executor.QueryExecutor.sandbox_state`)."""
+        return self._checker.sandbox_state
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -159,14 +172,13 @@ class RemoteQueryExecutor:
         A store that does not answer is not fatal: the service starts, queries answer 503, and the
         background refresh picks the store up when it answers. Returns ``info`` (None in that case).
         """
+        await self._checker.start()
         try:
             await self.refresh()
         except StoreUnavailable as exc:
             log.warning("the store does not answer yet (%s); queries answer 503 until it does", exc)
             if not (self.data_dir / "summary.json").is_file():
                 await asyncio.to_thread(self._write_empty_snapshot)
-            if self._checker is None:
-                await self._ensure_checker(())
         self._refresher = asyncio.get_running_loop().create_task(self._refresh_loop())
         return self.info
 
@@ -177,17 +189,13 @@ class RemoteQueryExecutor:
             self._refresher.cancel()
             with contextlib.suppress(BaseException):
                 await self._refresher
-        for task in list(self._retired):
-            task.cancel()
-        for checker in (self._checker, *self._old_checkers):
-            if checker is not None:
-                await checker.close()
+        await self._checker.close()
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
     @property
     def workers_alive(self) -> int:
         """Checker worker processes ready or busy (the store itself is reported by :meth:`store_health`)."""
-        return self._checker.workers_alive if self._checker is not None else 0
+        return self._checker.workers_alive
 
     async def _refresh_loop(self) -> None:
         failing = self.info is None
@@ -210,8 +218,8 @@ class RemoteQueryExecutor:
 
     async def refresh(self) -> StoreInfo:
         """Re-read the load manifest and, when another build went live (or there is no manifest), the
-        graphs and size; restart the checker when the graphs changed and re-copy the data when anything
-        changed. Raises StoreUnavailable when the store does not answer."""
+        graphs and size, and re-copy the data when anything changed. Raises StoreUnavailable when the
+        store does not answer."""
         try:
             manifest = await asyncio.to_thread(self._read_manifest)
             if manifest and self.info is not None and manifest == self._manifest:
@@ -221,7 +229,6 @@ class RemoteQueryExecutor:
             raise StoreUnavailable(str(exc)) from exc
         except MediakgError as exc:
             raise StoreUnavailable(f"cannot read the store's graphs: {exc}") from exc
-        await self._ensure_checker(tuple(graphs))
         key = json.dumps([manifest, graphs, triples])
         if key != self._snapshot_key:
             try:
@@ -243,41 +250,6 @@ class RemoteQueryExecutor:
 
     def _read_size(self) -> tuple[list[str], int]:
         return self._admin.named_graphs(), self._admin.triple_count()
-
-    async def _ensure_checker(self, graphs: tuple[str, ...]) -> None:
-        """A checker whose dataset names exactly ``graphs`` (FROM / FROM NAMED are checked against them)."""
-        if self._checker is not None and self._checker_graphs == graphs:
-            return
-        folder = Path(tempfile.mkdtemp(prefix="checker-", dir=self.data_dir))
-        placeholder = folder / "graphs.nq"
-        placeholder.write_text(
-            "".join(f"{_PLACEHOLDER} {_PLACEHOLDER} {_PLACEHOLDER} <{g}> .\n" for g in graphs),
-            encoding="utf-8",
-        )
-        checker = QueryExecutor(
-            placeholder,
-            workers=self.size,
-            timeout=self.timeout,
-            memory_limit_mb=self.memory_limit_mb,
-            max_rows=0,
-            max_bytes=self.max_bytes,
-            limits=self.limits,
-        )
-        await checker.start()
-        old, self._checker, self._checker_graphs = self._checker, checker, graphs
-        self._verified.clear()  # checked against the old graphs (FROM / FROM NAMED)
-        if old is not None:
-            self._old_checkers.add(old)
-
-            # queries already on the old checker may finish (they are bounded by the time limit)
-            async def retire() -> None:
-                await asyncio.sleep(self.timeout + GRACE_SECONDS)
-                self._old_checkers.discard(old)
-                await old.close()
-
-            task = asyncio.get_running_loop().create_task(retire())
-            self._retired.add(task)
-            task.add_done_callback(self._retired.discard)
 
     # ------------------------------------------------------------------ the data copy for the dumps
 
@@ -362,8 +334,8 @@ class RemoteQueryExecutor:
     # ------------------------------------------------------------------ queries
 
     def check(self, query: str) -> TextInfo:
-        """The lexical safety check, as :meth:`.executor.QueryExecutor.check` (graphs: the live graphs)."""
-        return check_text(query, self.info.graphs if self.info else (), self.limits)
+        """The lexical filter, as :meth:`.executor.QueryExecutor.check`."""
+        return check_text(query, self.limits)
 
     async def run(
         self,
@@ -376,38 +348,26 @@ class RemoteQueryExecutor:
         timeout: float | None = None,
         max_rows: int | None = None,
         max_bytes: int | None = None,
+        lane: str = "public",
+        client: str | None = None,
     ) -> QueryOutcome:
         """Run a read-only query on the store; arguments, answer and errors as
         :meth:`.executor.QueryExecutor.run` (WorkerCrashed only from the checker)."""
-        info, result_format = admit(
-            query, result_format, self.info, self.limits, (*default_graph_uris, *named_graph_uris)
-        )
+        info, result_format = admit(query, result_format, self.limits)
         limit = self.timeout if timeout is None else timeout
-        if self._checker is None:
-            raise StoreUnavailable("the query executor is not started")
-        # The parse checks, in a worker process that is killed at the limit; the answer is discarded. A text
-        # that passed them under the current checker's graphs passes again: not sent twice.
-        if query in self._verified:
-            self._verified.move_to_end(query)
-        else:
-            checker = self._checker
-            await checker.run(query, timeout=limit, max_rows=0)
-            if checker is self._checker:
-                self._verified[query] = None
-                if len(self._verified) > VERIFIED_CACHE_SIZE:
-                    self._verified.popitem(last=False)
-        if not default_graph_uris and not named_graph_uris and info.dataset:
+        checked = await self._gated(query, limit, lane, client)
+        if not default_graph_uris and not named_graph_uris and checked.dataset:
             # The protocol's default-graph-uri (which the backend always sends) overrides FROM: send the
             # query's own dataset clause as protocol parameters instead.
-            default_graph_uris = [iri for clause, iri in info.dataset if clause == "FROM"]
-            named_graph_uris = [iri for clause, iri in info.dataset if clause == "FROM NAMED"]
+            default_graph_uris = [iri for clause, iri in checked.dataset if clause == "FROM"]
+            named_graph_uris = [iri for clause, iri in checked.dataset if clause == "FROM NAMED"]
         wire = NTRIPLES if info.kind == "graph" else SPARQL_JSON
         answer = await self._ask_store(
-            query,
+            checked.text,
             wire,
             substitutions=dict(substitutions or {}),
-            default_graph_uris=list(default_graph_uris),
-            named_graph_uris=list(named_graph_uris),
+            default_graph_uris=self._held(default_graph_uris),
+            named_graph_uris=self._held(named_graph_uris),
             limit=limit,
         )
         caps = (
@@ -419,6 +379,23 @@ class RemoteQueryExecutor:
         else:
             serialised = await asyncio.to_thread(_reserialise, answer, result_format, *caps)
         return QueryOutcome.of(serialised, result_format)
+
+    async def _gated(self, query: str, limit: float, lane: str, client: str | None) -> Checked:
+        """The gate's verdict from the checker, remembered per text (the same texts come again and again)."""
+        checked = self._verified.get(query)
+        if checked is not None:
+            self._verified.move_to_end(query)
+            return checked
+        checked = await self._checker.gate(query, timeout=limit, lane=lane, client=client)
+        self._verified[query] = checked
+        if len(self._verified) > VERIFIED_CACHE_SIZE:
+            self._verified.popitem(last=False)
+        return checked
+
+    def _held(self, graphs: Sequence[str]) -> list[str]:
+        """``graphs`` with every IRI the store does not hold replaced by the reserved empty graph."""
+        live = set(self.info.graphs) if self.info else set()
+        return list(dict.fromkeys(g if g in live else EMPTY_GRAPH for g in graphs))
 
     async def _ask_store(
         self,
@@ -462,7 +439,10 @@ class RemoteQueryExecutor:
         except base.StoreUnavailable as exc:
             raise StoreUnavailable(f"{exc}; try again later") from exc
         except base.QueryRejected as exc:
-            raise QueryRejected(str(exc)) from exc
+            log.warning("the store refused a query that passed the gate: %s", exc)
+            raise QueryRejected(
+                "the SPARQL store refused the query (its message is in the service's log)"
+            ) from exc
         except MediakgError as exc:  # e.g. 401: the service is misconfigured, not the query wrong
             raise StoreUnavailable(str(exc)) from exc
         finally:

@@ -71,6 +71,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         timeout=args.timeout,
         workers=args.workers,
+        allow_worker_network=getattr(args, "allow_worker_network", None),
         base_iri=getattr(args, "base_iri", None),
         data=data,
     )

@@ -29,8 +29,18 @@ class Settings:
     port: int = 8000
     #: Seconds a query may run (parse check + evaluation + serialisation) before its worker is killed.
     timeout: float = 10.0
-    #: Number of query worker processes.
+    #: Standing query worker processes for client queries (/sparql).
     workers: int = 2
+    #: Most such workers: the pool grows when all are busy (a spare is kept warm), up to this many.
+    max_workers: int = 6
+    #: Standing workers for the service's own queries (named questions, entity pages), apart from the
+    #: client queries so that runaways cannot starve them.
+    internal_workers: int = 1
+    #: Most client queries one client (address) may have in flight; more get 429 with Retry-After.
+    client_concurrency: int = 4
+    #: Let query workers start without the kernel's network sandbox (seccomp) where it cannot be
+    #: installed. Off: the service refuses to start without it. Reported by /health and at start.
+    allow_worker_network: bool = False
     #: Address-space limit of each worker (RLIMIT_AS), in MiB; 0 disables it.
     memory_limit_mb: int = 2048
     #: Longest accepted query text, in characters.

@@ -2,9 +2,9 @@
 
 GET ``?query=``, POST ``application/x-www-form-urlencoded`` (``query=``) and POST
 ``application/sparql-query`` (the UTF-8 query as body); ``default-graph-uri`` / ``named-graph-uri``
-choose the dataset among the store's named graphs; ``format=`` overrides ``Accept``. GET without a query
-answers the SPARQL Service Description (or, for browsers, a small query form). Updates are refused (403).
-Errors are short plain-text bodies.
+choose the dataset (a graph the store does not hold is empty; nothing is fetched); ``format=`` overrides
+``Accept``. GET without a query answers the SPARQL Service Description (or, for browsers, a small query
+form). Updates are refused (403). Errors are short plain-text bodies.
 
 Answers carry ``ETag`` / ``Last-Modified`` (:mod:`.caching`): the build's fingerprint and time, the ETag also
 a hash of the query text, the dataset parameters and the media type. A GET whose ``If-None-Match`` matches
@@ -24,7 +24,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from . import caching, conneg
-from .errors import QueryRejected
+from .errors import QueryRejected, retry_headers
 from .executor import QueryExecutor, StoreInfo
 
 router = APIRouter()
@@ -149,12 +149,14 @@ async def _answer(
             result_format=media_type,
             default_graph_uris=default_graphs,
             named_graph_uris=named_graphs,
+            lane="public",
+            client=request.client.host if request.client else None,
         )
     except Exception as exc:
         status = getattr(exc, "status", None)
         if status is None:
             raise
-        return _error(status, str(exc))
+        return _error(status, str(exc), retry_headers(exc))
     headers = dict(vary)
     if outcome.rows is not None:
         headers["X-Result-Rows"] = str(outcome.rows)
@@ -282,7 +284,7 @@ textarea{{width:100%;font-family:monospace}}</style>
 </head><body>
 <h1>mediakg SPARQL endpoint</h1>
 <p>Read-only SPARQL 1.1 query endpoint at <code>{html.escape(endpoint)}</code>. {size}.
-The default graph is the union of all graphs. SERVICE, updates and FROM of outside IRIs are refused.</p>
+The default graph is the union of all graphs. SERVICE and updates are refused; nothing is fetched.</p>
 <form method="post" action="{html.escape(endpoint)}">
 <textarea name="query" rows="14">{html.escape(example)}</textarea>
 <p><label>Result format <select name="format">{options}</select></label>
