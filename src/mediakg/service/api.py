@@ -42,6 +42,7 @@ from ..queries import (
 )
 from . import caching, conneg
 from .errors import retry_headers
+from .executor import client_address
 
 JSON = "application/json"
 #: What a question can answer with, in order of preference (the first is the default).
@@ -207,14 +208,19 @@ async def _run(
 ) -> Response:
     """The answer to ``question`` with the ``bound`` parameters (N-Triples terms) as ``media``."""
     executor = request.app.state.executor
+    client = client_address(request)
     try:
         if media != JSON:
             result = await executor.run(
-                question.sparql, result_format=media, substitutions=bound, lane="internal"
+                question.sparql, result_format=media, substitutions=bound, lane="internal", client=client
             )
             return Response(content=result.body, media_type=result.media_type, headers=_truncation(result))
         result = await executor.run(
-            question.sparql, result_format=conneg.SPARQL_JSON, substitutions=bound, lane="internal"
+            question.sparql,
+            result_format=conneg.SPARQL_JSON,
+            substitutions=bound,
+            lane="internal",
+            client=client,
         )
         columns, rows = rows_from_sparql_json(json.loads(result.body))
         await _fill_labels(request, rows)

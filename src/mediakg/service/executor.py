@@ -220,6 +220,12 @@ async def _read_exact(sock: socket.socket, size: int) -> bytes:
     return bytes(buffer)
 
 
+def client_address(request: Any) -> str | None:
+    """Who sent a web request, for the per-client limits: its address (uvicorn puts a trusted proxy's
+    ``X-Forwarded-For`` there)."""
+    return request.client.host if request.client else None
+
+
 def admit(query: str, result_format: str | None, limits: Limits) -> tuple[TextInfo, str]:
     """The checks every executor makes in the web process before a query goes anywhere, and the media
     type of its answer: the lexical filter (:func:`check_text`), the default format for the query form
@@ -241,7 +247,7 @@ class QueryExecutor:
 
     ``location`` is a build directory or an RDF file (see :func:`mediakg.store.open_store`), or None for
     workers that only check queries (:meth:`gate`; the remote backend's). ``workers`` / ``max_workers``
-    size the public lane, ``internal_workers`` / ``max_internal_workers`` the internal one.
+    size the public lane; ``internal_workers`` the internal one, which grows as far.
     ``sandbox_required`` False lets workers start without the network sandbox where it cannot be
     installed (an operator's explicit choice; ``sandbox_state`` then says so). Call
     :meth:`start` (awaits the first workers) before :meth:`run`, and :meth:`close` at the end.
@@ -253,8 +259,7 @@ class QueryExecutor:
         *,
         workers: int = 2,
         max_workers: int | None = None,
-        internal_workers: int = 1,
-        max_internal_workers: int | None = None,
+        internal_workers: int = 2,
         client_concurrency: int = 4,
         timeout: float = 10.0,
         memory_limit_mb: int = 2048,
@@ -276,13 +281,14 @@ class QueryExecutor:
         self.info: StoreInfo | None = None
         #: What the workers reported of their network sandbox ("off (reason)" when allowed without).
         self.sandbox_state: str | None = None
+        most = max(workers, internal_workers, max_workers or workers + 4)
         self._lane_sizes = {
-            "public": (max(1, workers), max(workers, max_workers or workers + 4), 5),
-            "internal": (max(1, internal_workers), max(internal_workers, max_internal_workers or 2), 0),
+            "public": (max(1, workers), most, 5),
+            "internal": (max(1, internal_workers), most, 0),
         }
         self._lanes: dict[str, _Lane] = {}
         self._ctx = _context()
-        self._clients: dict[str, int] = {}
+        self._clients: dict[tuple[str, str], int] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._last_failure = ""
         self._closed = False
@@ -522,25 +528,29 @@ class QueryExecutor:
 
     @contextlib.contextmanager
     def _client_slot(self, lane: str, client: str | None) -> Iterator[None]:
-        """Count a public query of ``client`` in flight; TooManyRequests beyond ``client_concurrency``."""
-        if lane != "public" or client is None:
+        """Count a public query of ``client`` in flight; TooManyRequests beyond ``client_concurrency``.
+
+        The internal lane is not limited per client: its queries are the service's own, bounded ones, and
+        a crawler that reads many pages at once should wait (queue) rather than be refused."""
+        if client is None or lane != "public":
             yield
             return
-        running = self._clients.get(client, 0)
+        key = (lane, client)
+        running = self._clients.get(key, 0)
         if running >= self.client_concurrency:
             raise TooManyRequests(
                 f"this client already has {running} queries running (the limit is "
                 f"{self.client_concurrency}); wait for one to finish"
             )
-        self._clients[client] = running + 1
+        self._clients[key] = running + 1
         try:
             yield
         finally:
-            left = self._clients[client] - 1
+            left = self._clients[key] - 1
             if left:
-                self._clients[client] = left
+                self._clients[key] = left
             else:
-                del self._clients[client]
+                del self._clients[key]
 
     async def run(
         self,

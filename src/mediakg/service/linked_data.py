@@ -43,6 +43,7 @@ from ..namespaces import ID_BASE, ONTOLOGY_IRI, PREFIXES
 from ..paths import project_paths
 from ..void import DATASET_IRI, DatasetStats, Dump, void_graph
 from . import caching, conneg
+from .executor import client_address
 from .ld_docs import ontology_doc, property_labels, shapes_doc
 from .ld_render import Linker, entity_view, qname
 
@@ -111,7 +112,7 @@ def public_url(request: Request) -> str:
 async def run_query(request: Request, sparql: str, result_format: str, **kwargs: Any) -> bytes:
     """Run ``sparql`` through the app's executor (worker processes, time limit) and return the body."""
     result = await request.app.state.executor.run(
-        sparql, result_format=result_format, lane="internal", **kwargs
+        sparql, result_format=result_format, lane="internal", client=client_address(request), **kwargs
     )
     return result.body
 

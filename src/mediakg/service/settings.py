@@ -31,12 +31,12 @@ class Settings:
     timeout: float = 10.0
     #: Standing query worker processes for client queries (/sparql).
     workers: int = 2
-    #: Most such workers: the pool grows when all are busy (a spare is kept warm), up to this many.
+    #: Most workers per lane: a lane grows when all are busy (a spare is kept warm), up to this many.
     max_workers: int = 6
     #: Standing workers for the service's own queries (named questions, entity pages), apart from the
-    #: client queries so that runaways cannot starve them.
-    internal_workers: int = 1
-    #: Most client queries one client (address) may have in flight; more get 429 with Retry-After.
+    #: client queries so that runaways cannot starve them; they grow as far as max_workers.
+    internal_workers: int = 2
+    #: Most /sparql queries one client (address) may have in flight; more get 429 with Retry-After.
     client_concurrency: int = 4
     #: Let query workers start without the kernel's network sandbox (seccomp) where it cannot be
     #: installed. Off: the service refuses to start without it. Reported by /health and at start.

@@ -25,7 +25,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from . import caching, conneg
 from .errors import QueryRejected, retry_headers
-from .executor import QueryExecutor, StoreInfo
+from .executor import QueryExecutor, StoreInfo, client_address
 
 router = APIRouter()
 
@@ -150,7 +150,7 @@ async def _answer(
             default_graph_uris=default_graphs,
             named_graph_uris=named_graphs,
             lane="public",
-            client=request.client.host if request.client else None,
+            client=client_address(request),
         )
     except Exception as exc:
         status = getattr(exc, "status", None)
