@@ -142,10 +142,11 @@ def test_hostile_string_is_only_a_value(client: httpx.Client) -> None:
         ("/api/claims", {"event": "http://example.org/%zz"}, "event", "not an absolute"),
         ("/api/claims", {"event": ""}, "event", "not an absolute"),
         ("/api/incidents", {"place": "astana"}, "place", "not an absolute"),
+        ("/api/timeline", [("from", "2019"), ("from", "2020")], "from", "given 2 times"),
     ],
 )
 def test_wrong_values_answer_422_with_reason(
-    client: httpx.Client, path: str, params: dict[str, str], param: str, words: str
+    client: httpx.Client, path: str, params: dict[str, str] | list[tuple[str, str]], param: str, words: str
 ) -> None:
     r = client.get(path, params=params)
     assert r.status_code == 422

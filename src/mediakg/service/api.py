@@ -175,6 +175,12 @@ def _choose(request: Request, fmt: str | None) -> str | None:
 
 async def answer(request: Request, question: Question, raw: Mapping[str, str], fmt: str | None) -> Response:
     """Run ``question`` with the raw parameter values through the executor and serialise the answer."""
+    given = [name for name, _ in request.query_params.multi_items()]
+    repeated = sorted({name for name in given if given.count(name) > 1})
+    if repeated:  # which one would count is a guess: refuse it, as /sparql does
+        return _unprocessable(
+            repeated[0], f"parameter {repeated[0]!r} is given {given.count(repeated[0])} times"
+        )
     unknown = sorted(set(request.query_params) - set(question.param_names) - RESERVED)
     if unknown:
         allowed = ", ".join(question.param_names) or "none"
