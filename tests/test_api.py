@@ -125,20 +125,44 @@ def test_hostile_string_is_only_a_value(client: httpx.Client) -> None:
     [
         ("/api/osce-activity-around-law", {"days": "thirty"}, "days", "integer"),
         ("/api/timeline", {"from": "2019-02-30"}, "from", "not a valid date"),
-        ("/api/timeline", {"to": "March 2019"}, "to", "pattern"),
+        ("/api/timeline", {"to": "March 2019"}, "to", "not a date"),
         ("/api/ministers-met-osce-before-law", {"law": "kz-law-on-mass-media"}, "law", "not an absolute"),
         ("/api/timeline", {"since": "2019"}, "since", "unknown parameter"),
-        ("/api/incidents-by-year", {"format": "pdf"}, "format", "unknown format"),
+        ("/api/incidents-by-year", {"format": "pdf"}, "format", "'sparql-json'"),
+        ("/api/incidents-by-year", {"format": "CSV"}, "format", "'csv'"),
+        # only ASCII digits, nothing around them
+        ("/api/timeline", {"to": "２０１９"}, "to", "not a date"),
+        ("/api/timeline", {"from": " 2019"}, "from", "not a date"),
+        ("/api/timeline", {"from": "2019-02-29"}, "from", "not a valid date"),
+        ("/api/osce-activity-around-law", {"days": "３０"}, "days", "not an integer"),
+        ("/api/osce-activity-around-law", {"days": "1_000"}, "days", "not an integer"),
+        ("/api/osce-activity-around-law", {"days": "30.0"}, "days", "not an integer"),
+        # an IRI the store would not read (U+FFFD from %FF, a bad escape), an empty one, a bare name
+        ("/api/claims", {"event": "http://example.org/\ufffd"}, "event", "not an absolute"),
+        ("/api/claims", {"event": "http://example.org/%zz"}, "event", "not an absolute"),
+        ("/api/claims", {"event": ""}, "event", "not an absolute"),
+        ("/api/incidents", {"place": "astana"}, "place", "not an absolute"),
+        ("/api/timeline", [("from", "2019"), ("from", "2020")], "from", "given 2 times"),
     ],
 )
 def test_wrong_values_answer_422_with_reason(
-    client: httpx.Client, path: str, params: dict[str, str], param: str, words: str
+    client: httpx.Client, path: str, params: dict[str, str] | list[tuple[str, str]], param: str, words: str
 ) -> None:
     r = client.get(path, params=params)
     assert r.status_code == 422
     detail = r.json()["detail"][0]
     assert detail["loc"] == ["query", param]
     assert words in detail["msg"]
+
+
+def test_undecodable_and_odd_values_are_422_or_plain_values(client: httpx.Client) -> None:
+    """%FF (not UTF-8) in an IRI is 422 naming it; a newline in a string is just part of the value."""
+    r = client.get("/api/claims?event=http://example.org/%FF")
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "event"]
+    r = client.get("/api/people-search", params={"name": "Toi\nken"})
+    assert r.status_code == 200 and r.json()["params"] == {"name": "Toi\nken"} and r.json()["rows"] == []
+    r = client.get("/api/people-search", params={"name": ""})  # empty: a value (contains "" = everyone)
+    assert r.status_code == 200 and r.json()["params"] == {"name": ""} and len(r.json()["rows"]) > 5
 
 
 def test_unknown_question_404(client: httpx.Client) -> None:

@@ -17,6 +17,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.term import Node
 
+from . import untrusted
 from .errors import UsageError
 from .namespaces import ONTOLOGY_IRI, reference_graph_iri, source_iri
 from .paths import ProjectPaths
@@ -159,11 +160,20 @@ def parse_file(inp: InputFile) -> ParsedFile | Problem:
                     parsed.quads.append((s, p, o, URIRef(str(gid))))
             else:
                 graph = Graph()
-                graph.parse(inp.path, format=inp.format)
+                # JSON-LD / RDF/XML checked first: they could make rdflib fetch or expand entities
+                graph.parse(format=inp.format, **untrusted.rdflib_parse_args(inp.path))
                 gid = URIRef(inp.graph)
                 parsed.quads = [(s, p, o, gid) for s, p, o in graph]
+    except untrusted.RefusedInput as exc:
+        return Problem(PARSE, str(exc), file=inp.display)
     except (BadSyntax, ParserError, SyntaxError, ValueError, xml.sax.SAXException) as exc:
         return _problem_from(exc, inp)
+    except RecursionError:
+        return Problem(PARSE, "syntax error: nested too deeply for the parser", file=inp.display)
+    except (TypeError, AttributeError, KeyError, IndexError, NameError) as exc:
+        # how rdflib's JSON-LD parser fails on a wrong JSON type (a number where a context or IRI belongs)
+        message = f"syntax error: not valid {inp.format} ({type(exc).__name__}: {exc})"
+        return Problem(PARSE, message, file=inp.display)
     except UnicodeDecodeError as exc:
         return Problem(PARSE, f"not UTF-8 text: {exc.reason} at byte {exc.start}", file=inp.display)
     except OSError as exc:

@@ -53,13 +53,29 @@ _HEADER_KEYS = {"title", "description", "tags", "params"}
 _PARAM_KEYS = {"name", "type", "default", "example", "description", "required"}
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _VAR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-#: Lexical forms a date parameter accepts (day, month or year precision).
-DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
-_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-_INTEGER_RE = re.compile(r"^[+-]?\d+$")
+# The patterns below are the whole check of a parameter value and are published as is in the OpenAPI
+# document, so that both agree exactly: ASCII digits only ([0-9], never \d: Unicode digits in Rust's regex and
+# Python's), no surrounding space, only what the store reads as the same term.
+# Years 0001-9999: rdflib (like Python's datetime) has no year 0.
+_YEAR = "(?:[0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})"
+_DAY = (
+    "(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    "|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+)
+_LEAP_YEAR = "(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
+#: A date parameter: a calendar date (leap years included), a year-month or a year.
+DATE_PATTERN = f"^(?:{_YEAR}-{_DAY}|{_LEAP_YEAR}-02-29|{_YEAR}-(?:0[1-9]|1[0-2])|{_YEAR})$"
+_DATE_SHAPE = re.compile(r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?")
+#: An IRI parameter: an absolute http(s) IRI, or a prefixed name of a known prefix (``id:law/…``). Characters
+#: outside the RFC 3987 sets (and outside the Basic Multilingual Plane) must be percent-encoded.
+_ICHAR = r"(?:[A-Za-z0-9._~!$&'()*+,;=:@/\-\u00A0-\uD7FF\uF900-\uFDCF\uFDF0-\uFFEF]|%[0-9A-Fa-f]{2})"
+IRI_PATTERN = (
+    rf"^(?:https?://[A-Za-z0-9.\-]+(?::[0-9]*)?(?:/{_ICHAR}*)?(?:\?(?:{_ICHAR}|\?)*)?(?:#(?:{_ICHAR}|\?)*)?"
+    rf"|(?:{'|'.join(PREFIXES)}):{_ICHAR}*)$"
+)
+#: An integer parameter: optional sign and ASCII digits.
+INTEGER_PATTERN = "^[+-]?[0-9]+$"
 _PREFIXED_RE = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*):(.*)$")
-# Characters N-Triples forbids in an IRI reference (plus whitespace).
-_BAD_IRI_CHARS = re.compile(r'[\s<>"{}|^`\\]')
 
 
 class _HeaderLoader(yaml.SafeLoader):
@@ -326,39 +342,28 @@ def find_question(name_or_file: str, queries_dir: Path | str | None = None) -> Q
 
 
 def _typed_date(param: Param, raw: str) -> Literal:
-    m = _DATE_RE.match(raw)
-    if not m:
+    if not re.fullmatch(DATE_PATTERN, raw):
+        reason = "not a valid date" if _DATE_SHAPE.fullmatch(raw) else "not a date"
         raise ParamError(
-            param.name, f"parameter {param.name!r}: {raw!r} is not a date (YYYY-MM-DD, YYYY-MM or YYYY)"
+            param.name, f"parameter {param.name!r}: {raw!r} is {reason} (YYYY-MM-DD, YYYY-MM or YYYY)"
         )
-    year, month, day = m.groups()
-    try:
-        if day is not None:
-            dt.date(int(year), int(month), int(day))
-            return Literal(raw, datatype=XSD.date)
-        if month is not None:
-            dt.date(int(year), int(month), 1)
-            return Literal(raw, datatype=XSD.gYearMonth)
-    except ValueError as exc:
-        raise ParamError(
-            param.name, f"parameter {param.name!r}: {raw!r} is not a valid date ({exc})"
-        ) from None
-    return Literal(raw, datatype=XSD.gYear)
+    datatype = {10: XSD.date, 7: XSD.gYearMonth}.get(len(raw), XSD.gYear)
+    return Literal(raw, datatype=datatype)
 
 
 def _typed_iri(param: Param, raw: str) -> URIRef:
-    value = raw.strip()
-    if value.startswith("<") and value.endswith(">"):
-        value = value[1:-1]
-    m = _PREFIXED_RE.match(value)
-    if m and m.group(1) in PREFIXES and not value.startswith(("http:", "https:")):
-        value = PREFIXES[m.group(1)] + m.group(2)
-    if not re.match(r"^https?://[^/\s]+", value) or _BAD_IRI_CHARS.search(value):
+    m = _PREFIXED_RE.match(raw)
+    value = PREFIXES[m.group(1)] + m.group(2) if m and m.group(1) in PREFIXES else raw
+    try:
+        if not re.fullmatch(IRI_PATTERN, raw):
+            raise ValueError(raw)
+        ox.NamedNode(value)  # the store's own IRI check (the pattern should leave nothing for it)
+    except ValueError:
         raise ParamError(
             param.name,
             f"parameter {param.name!r}: {raw!r} is not an absolute http(s) IRI or a prefixed name such as"
             " id:law/kz-law-on-mass-media",
-        )
+        ) from None
     return URIRef(value)
 
 
@@ -367,13 +372,13 @@ def typed_term(param: Param, raw: str) -> Node:
     if not isinstance(raw, str):
         raw = str(raw)
     if param.type == "date":
-        return _typed_date(param, raw.strip())
+        return _typed_date(param, raw)
     if param.type == "iri":
         return _typed_iri(param, raw)
     if param.type == "integer":
-        if not _INTEGER_RE.match(raw.strip()):
+        if not re.fullmatch(INTEGER_PATTERN, raw):
             raise ParamError(param.name, f"parameter {param.name!r}: {raw!r} is not an integer")
-        return Literal(str(int(raw.strip())), datatype=XSD.integer)
+        return Literal(str(int(raw)), datatype=XSD.integer)
     return Literal(raw)
 
 
@@ -395,12 +400,13 @@ def bind_params(question: Question, raw: Mapping[str, str] | None = None) -> dic
     bound: dict[str, str] = {}
     for p in question.params:
         value = raw.get(p.name)
-        if value is None or (isinstance(value, str) and value == ""):
+        if value is None:  # absent; an empty value is a value (and not an IRI, date or integer)
             if p.required:
                 raise ParamError(p.name, f"question {question.name!r} needs parameter {p.name!r} ({p.type})")
             value = p.default
         if value is not None:
-            bound[p.name] = typed_term(p, value).n3()
+            # N-Triples as pyoxigraph writes it (rdflib's n3() writes a newline as a """long string""")
+            bound[p.name] = str(rdflib_to_oxigraph(typed_term(p, value)))
     return bound
 
 
@@ -409,7 +415,7 @@ def effective_params(question: Question, raw: Mapping[str, str] | None = None) -
     raw = raw or {}
     out = {}
     for p in question.params:
-        value = raw.get(p.name) or p.default
+        value = raw.get(p.name, p.default)
         if value is not None:
             out[p.name] = str(value)
     return out

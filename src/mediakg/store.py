@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from . import untrusted
 from .entail import ENTAILED_GRAPH, entail_store
 from .errors import MediakgError
 
@@ -65,6 +66,7 @@ def load_file(path: Path) -> ox.Store:
     if rdf_format is None:
         known = ", ".join(sorted(_FORMATS))
         raise MediakgError(f"{path}: unknown RDF file extension (known: {known})")
+    untrusted.check_file(path)  # RDF/XML entity bombs (pyoxigraph expands them), JSON-LD remote contexts
     store = ox.Store()
     try:
         store.bulk_load(path=str(path), format=rdf_format)
@@ -89,6 +91,7 @@ def check_readable(location: Path | str) -> None:
     rdf_format = _FORMATS.get(path.suffix.lower())
     if rdf_format is None:
         raise MediakgError(f"{path}: unknown RDF file extension (known: {', '.join(sorted(_FORMATS))})")
+    untrusted.check_file(path)
     try:
         for _ in ox.parse(path=str(path), format=rdf_format):
             pass

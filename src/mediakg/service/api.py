@@ -24,15 +24,18 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BeforeValidator
 
 from ..namespaces import PREFIXES
 from ..paths import project_paths
 from ..queries import (
     DATE_PATTERN,
+    INTEGER_PATTERN,
+    IRI_PATTERN,
     ParamError,
     Question,
     QuestionError,
@@ -55,6 +58,8 @@ FORMATS: dict[str, str] = {
     "xml": conneg.SPARQL_XML,
     "sparql-json": conneg.SPARQL_JSON,
 }
+#: Patterns of the parameter types that have one (integers are typed, strings take anything).
+PATTERNS = {"date": DATE_PATTERN, "iri": IRI_PATTERN}
 #: Query-string names the API uses itself (a question parameter may not take them).
 RESERVED = frozenset({"format"})
 
@@ -165,13 +170,19 @@ def _truncation(result: Any) -> dict[str, str]:
 
 def _choose(request: Request, fmt: str | None) -> str | None:
     """The media type to answer with: ``format=`` wins, then Accept; None if nothing acceptable."""
-    if fmt:
-        return FORMATS.get(fmt.lower())
+    if fmt is not None:
+        return FORMATS.get(fmt)
     return conneg.negotiate(request.headers.get("accept"), OFFERS)
 
 
 async def answer(request: Request, question: Question, raw: Mapping[str, str], fmt: str | None) -> Response:
     """Run ``question`` with the raw parameter values through the executor and serialise the answer."""
+    given = [name for name, _ in request.query_params.multi_items()]
+    repeated = sorted({name for name in given if given.count(name) > 1})
+    if repeated:  # which one would count is a guess: refuse it, as /sparql does
+        return _unprocessable(
+            repeated[0], f"parameter {repeated[0]!r} is given {given.count(repeated[0])} times"
+        )
     unknown = sorted(set(request.query_params) - set(question.param_names) - RESERVED)
     if unknown:
         allowed = ", ".join(question.param_names) or "none"
@@ -182,7 +193,7 @@ async def answer(request: Request, question: Question, raw: Mapping[str, str], f
         return _unprocessable(exc.param, str(exc))
     media = _choose(request, fmt)
     if media is None:
-        if fmt:
+        if fmt is not None:
             return _unprocessable("format", f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
         return JSONResponse(status_code=406, content={"detail": f"can answer with {', '.join(OFFERS)}"})
     shown = effective_params(question, raw)
@@ -250,18 +261,15 @@ def _query_param(question: Question, index: int) -> inspect.Parameter:
     p = question.params[index]
     extra: dict[str, Any] = {"x-mediakg-type": p.type}
     annotation: Any = str
-    constraints: dict[str, Any] = {}
     default: Any = p.default
     example: Any = p.example
     if p.type == "integer":
-        annotation = int
+        annotation = Annotated[int, BeforeValidator(_ascii_integer)]
         default = int(p.default) if p.default is not None else None
         example = int(p.example) if p.example is not None else None
-    elif p.type == "date":
-        constraints["pattern"] = DATE_PATTERN
-        extra["format"] = "date, year-month or year"
-    elif p.type == "iri":
-        extra["format"] = "iri"
+    elif p.type in PATTERNS:
+        # published as is; the handler (mediakg.queries) checks the same pattern, with a readable message
+        extra["pattern"] = PATTERNS[p.type]
     description = p.description or p.name
     description += {
         "date": " Format: YYYY-MM-DD, YYYY-MM or YYYY.",
@@ -275,13 +283,19 @@ def _query_param(question: Question, index: int) -> inspect.Parameter:
         description=description,
         examples=[example] if example is not None else None,
         json_schema_extra=extra,
-        **constraints,
     )
     if not p.required:
         annotation = annotation | None
     return inspect.Parameter(
         f"p_{index}", inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=query
     )
+
+
+def _ascii_integer(value: Any) -> Any:
+    """An integer parameter as written: pydantic alone also takes `` 1``, ``1_000`` and ``1.0``."""
+    if isinstance(value, str) and not re.fullmatch(INTEGER_PATTERN, value):
+        raise ValueError(f"{value!r} is not an integer (an optional sign and ASCII digits)")
+    return value
 
 
 def _endpoint(question: Question) -> Callable[..., Any]:
@@ -302,7 +316,7 @@ def _endpoint(question: Question) -> Callable[..., Any]:
         inspect.Parameter(
             "fmt",
             inspect.Parameter.KEYWORD_ONLY,
-            annotation=str | None,
+            annotation=Literal[tuple(FORMATS)] | None,  # type: ignore[valid-type]
             default=Query(
                 None,
                 alias="format",
@@ -316,33 +330,104 @@ def _endpoint(question: Question) -> Callable[..., Any]:
     return endpoint
 
 
+_DETAIL = {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "string"}}}
+_VALIDATION = {  # FastAPI's own shape; the API's own 422s use it too
+    "type": "object",
+    "required": ["detail"],
+    "properties": {
+        "detail": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["loc", "msg", "type"],
+                "properties": {
+                    "loc": {"type": "array", "items": {"type": ["string", "integer"]}},
+                    "msg": {"type": "string"},
+                    "type": {"type": "string"},
+                },
+            },
+        }
+    },
+}
+_CELL = {
+    "type": "object",
+    "required": ["value", "type"],
+    "properties": {
+        "value": {"type": "string"},
+        "type": {"enum": ["iri", "bnode", "literal"]},
+        "datatype": {"type": "string"},
+        "lang": {"type": "string"},
+        "label": {"type": "string"},
+    },
+}
+_ANSWER = {
+    "type": "object",
+    "required": ["question", "params", "columns", "rows"],
+    "properties": {
+        "question": {"type": "string"},
+        "params": {"type": "object", "additionalProperties": {"type": "string"}},
+        "columns": {"type": "array", "items": {"type": "string"}},
+        "rows": {
+            "type": "array",
+            "items": {"type": "object", "additionalProperties": {"anyOf": [{"type": "null"}, _CELL]}},
+        },
+        "truncated": {"type": ["string", "boolean"]},
+    },
+}
+_VALIDATORS = {
+    "ETag": {"description": "Weak validator of this answer (build, question, parameters, format)"},
+    "Last-Modified": {"description": "Time of the build the answer comes from"},
+}
+
+
+def _json(description: str, schema: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"description": description, "content": {JSON: {"schema": schema}}, **extra}
+
+
+def error_responses() -> dict[int | str, dict[str, Any]]:
+    """The failures every question and the list can answer with (besides their 200)."""
+    retry = {
+        "Retry-After": {"description": "Seconds to wait before trying again", "schema": {"type": "integer"}}
+    }
+    return {
+        304: {"description": "Not Modified: the If-None-Match / If-Modified-Since validators match"},
+        406: _json("No acceptable answer format (Accept)", _DETAIL),
+        422: _json("Unknown parameter or a value of the wrong type; detail names the parameter", _VALIDATION),
+        429: _json("Too many requests from this client; try again after Retry-After", _DETAIL, headers=retry),
+        503: _json("The query ran past its time limit or the store is unavailable", _DETAIL, headers=retry),
+    }
+
+
 def _responses() -> dict[int | str, dict[str, Any]]:
     row_example = {
         "value": "https://w3id.org/mediakg/id/person/marat-tazhin",
         "type": "iri",
         "label": "Marat Tazhin",
     }
+    example = {
+        "question": "name",
+        "params": {},
+        "columns": ["person", "personLabel"],
+        "rows": [{"person": row_example, "personLabel": None}],
+    }
+    answer = "The answer: JSON rows with labels (default), CSV, or a SPARQL results format"
+    text = {"schema": {"type": "string"}}
     return {
         200: {
-            "description": "The answer: JSON rows with labels (default), CSV, or a SPARQL results format",
+            "description": answer,
+            "headers": {
+                **_VALIDATORS,
+                "X-Result-Truncated": {"description": "Present when a row or size cap cut the answer"},
+            },
             "content": {
-                JSON: {
-                    "example": {
-                        "question": "name",
-                        "params": {},
-                        "columns": ["person", "personLabel"],
-                        "rows": [{"person": row_example, "personLabel": None}],
-                    }
-                },
-                conneg.CSV: {},
-                conneg.SPARQL_JSON: {},
-                conneg.SPARQL_XML: {},
-                conneg.TSV: {},
+                JSON: {"schema": _ANSWER, "example": example},
+                conneg.CSV: text,
+                conneg.SPARQL_JSON: {"schema": {"type": "object"}},
+                conneg.SPARQL_XML: text,
+                conneg.TSV: text,
             },
         },
-        406: {"description": "No acceptable answer format"},
-        422: {"description": "Unknown parameter or a value of the wrong type (the reason is in detail)"},
-        503: {"description": "The query ran past its time limit or the store is unavailable"},
+        **error_responses(),
     }
 
 
@@ -370,6 +455,7 @@ def make_router(queries_dir: Path | str | None = None) -> APIRouter:
             else caching.set_validators(JSONResponse(doc), *validators)
         )
 
+    listing = {"type": "object", "required": ["questions"], "properties": {"questions": {"type": "array"}}}
     router.add_api_route(
         "/api",
         list_questions,
@@ -377,6 +463,11 @@ def make_router(queries_dir: Path | str | None = None) -> APIRouter:
         tags=["questions"],
         summary="List the named questions",
         description="Every question with its title, description, tags, typed parameters and URL.",
+        responses={
+            200: _json("The questions", listing, headers=_VALIDATORS),
+            304: error_responses()[304],
+        },
+        response_class=JSONResponse,
     )
     for q in questions.values():
         router.add_api_route(

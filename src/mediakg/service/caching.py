@@ -114,16 +114,23 @@ def is_not_modified(request: Request, etag: str, last_modified: datetime) -> boo
     inm = request.headers.get("if-none-match")
     if inm is not None:  # If-None-Match takes precedence over If-Modified-Since
         return etag_matches(inm, etag)
-    ims = request.headers.get("if-modified-since")
-    if ims:
-        try:
-            since = parsedate_to_datetime(ims)
-        except (TypeError, ValueError):
-            return False
-        if since.tzinfo is None:
-            since = since.replace(tzinfo=UTC)
-        return last_modified.replace(microsecond=0) <= since
-    return False
+    since = parse_http_date(request.headers.get("if-modified-since"))
+    return since is not None and last_modified.replace(microsecond=0) <= since
+
+
+def parse_http_date(value: str | None) -> datetime | None:
+    """An HTTP-date header value (``If-Modified-Since``) as an aware datetime, or None when it is absent, not
+    a date, out of range (year 99999999999) or later than now: RFC 9110 §13.1.3 has such a header
+    ignored, never an error."""
+    if not value:
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment if moment <= datetime.now(UTC) else None
+    except (TypeError, ValueError, OverflowError, IndexError):  # comparing converts to UTC: may overflow
+        return None
 
 
 def served_location(request: Request) -> Path | None:

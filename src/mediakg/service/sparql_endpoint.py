@@ -23,7 +23,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
-from . import caching, conneg
+from . import caching, conneg, openapi_sparql
 from .errors import QueryRejected, retry_headers
 from .executor import QueryExecutor, StoreInfo, client_address
 
@@ -93,7 +93,8 @@ def _single(params: list[tuple[str, str]], name: str) -> str | None:
     return values[0] if values else None
 
 
-@router.api_route("/sparql", methods=["GET", "POST"])
+@router.get("/sparql", operation_id="sparql_get", response_class=Response, **openapi_sparql.GET)
+@router.post("/sparql", operation_id="sparql_post", response_class=Response, **openapi_sparql.POST)
 async def sparql(request: Request) -> Response:
     """The query operation (and the service description when GET has no query)."""
     executor: QueryExecutor = request.app.state.executor
