@@ -28,7 +28,14 @@ const COPIES = [
   { pkg: "swagger-ui-dist", file: "swagger-ui-bundle.js", out: "swagger-ui/swagger-ui-bundle.js" },
   { pkg: "swagger-ui-dist", file: "swagger-ui.css", out: "swagger-ui/swagger-ui.css" },
   { pkg: "swagger-ui-dist", file: "favicon-32x32.png", out: "swagger-ui/favicon-32x32.png" },
-  { pkg: "redoc", file: "bundles/redoc.standalone.js", out: "redoc/redoc.standalone.js" },
+  {
+    pkg: "redoc",
+    file: "bundles/redoc.standalone.js",
+    out: "redoc/redoc.standalone.js",
+    // ReDoc's "API docs by Redocly" logo is an image on Redocly's CDN; an empty data: URL fails to load,
+    // and ReDoc then hides the image (its onError), leaving the text link.
+    patches: [['src:"https://cdn.redoc.ly/redoc/logo-mini.svg"', 'src:"data:,"']],
+  },
 ];
 // A trailing `//# sourceMappingURL=x.map` or `/*# sourceMappingURL=x.map */`: the maps are not vendored.
 const MAP_COMMENT = /\n?(\/\/# sourceMappingURL=\S+|\/\*# sourceMappingURL=\S+?\s*\*\/)\s*$/;
@@ -87,12 +94,24 @@ async function bundle({ entry, out: target, prebuilt = [] }) {
   return dirs;
 }
 
-function copy({ pkg, file, out: target }) {
+/** `text` with each [from, to] of `patches` replaced; each `from` must occur exactly once. */
+function patch(text, patches, file) {
+  for (const [from, to] of patches) {
+    const count = text.split(from).length - 1;
+    if (count !== 1) throw new Error(`${file}: expected ${JSON.stringify(from)} once, found it ${count} times`);
+    text = text.replace(from, to);
+  }
+  return text;
+}
+
+function copy({ pkg, file, out: target, patches = [] }) {
   const dir = path.dirname(require.resolve(`${pkg}/package.json`));
   const source = path.join(dir, file);
   fs.mkdirSync(path.dirname(path.join(out, target)), { recursive: true });
   if (/\.(js|css)$/.test(file)) {
-    const text = fs.readFileSync(source, "utf8").replace(MAP_COMMENT, "\n").replace(INNER_MAP_COMMENT, "");
+    const text = patch(fs.readFileSync(source, "utf8"), patches, file)
+      .replace(MAP_COMMENT, "\n")
+      .replace(INNER_MAP_COMMENT, "");
     fs.writeFileSync(path.join(out, target), text);
   } else {
     fs.copyFileSync(source, path.join(out, target));

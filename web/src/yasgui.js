@@ -74,4 +74,14 @@ Yasgui.linkIrisTo = function linkIrisTo(from, to) {
   };
 };
 
+/**
+ * Offer `prefixes` ({prefix: namespace IRI}, e.g. the project's) when the user types a prefix, instead
+ * of YASQE's bundled list (a copy of prefix.cc, in which anyone can register a name). Not kept in the
+ * browser's storage, so a changed list shows at once.
+ */
+Yasgui.usePrefixes = function usePrefixes(prefixes) {
+  const lines = Object.entries(prefixes).map(([prefix, iri]) => `${prefix}: <${iri}>`);
+  Yasqe.registerAutocompleter({ ...Yasqe.Autocompleters.prefixes, persistenceId: null, get: () => lines.sort() });
+};
+
 window.Yasgui = Yasgui;

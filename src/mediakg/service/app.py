@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..backends import base
 from ..errors import UsageError
-from . import sparql_endpoint
+from . import docs_pages, sparql_endpoint
 from .executor import QueryExecutor, StoreUnavailable
 from .remote_executor import RemoteQueryExecutor
 from .settings import Settings
@@ -73,6 +73,9 @@ def create_app(settings: Settings, *, endpoint: str | None = None) -> FastAPI:
         title="mediakg",
         description="Kazakhstan-OSCE engagements and media-freedom incidents: SPARQL endpoint and API.",
         lifespan=lifespan,
+        # /docs and /redoc come from docs_pages, with the vendored scripts instead of a CDN
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.executor = executor
@@ -84,6 +87,7 @@ def create_app(settings: Settings, *, endpoint: str | None = None) -> FastAPI:
         expose_headers=["X-Result-Rows", "X-Result-Truncated", "ETag", "Last-Modified"],
     )
     app.include_router(sparql_endpoint.router)
+    app.include_router(docs_pages.router)
 
     async def query_failure(request: Request, exc: Exception) -> PlainTextResponse:
         """A store failure no route handled (e.g. an entity page while the store is down): its own status
