@@ -10,7 +10,8 @@ Import the fixtures into a test module::
   may talk to ``base_url``'s origin only (the app on 127.0.0.1). Every request to any other host is
   aborted, recorded, and fails the test when it ends; so do uncaught script errors, unless the test
   says ``allow_page_errors()``. ``.page`` is the Playwright page, ``.requests`` every URL asked for.
-- ``screenshot(page, name, full_page=True)``: saves ``<artifacts>/<name>.png`` and returns its path;
+- ``screenshot(page_or_locator, name, full_page=True)``: saves ``<artifacts>/<name>.png`` (a page, or one
+  element) and returns its path;
   the folder is ``tests/artifacts/`` (gitignored) or ``$MEDIAKG_TEST_ARTIFACTS``.
 """
 
@@ -24,7 +25,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Request, Route, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, Request, Route, sync_playwright
 
 CHROMIUM = os.environ.get("MEDIAKG_CHROMIUM", "/usr/bin/chromium")
 #: Flags that work in this sandbox (no GPU, no user namespace) and keep Chromium from calling home.
@@ -128,10 +129,13 @@ def open_page(browser: Browser) -> Iterator[Callable[..., BrowserPage]]:
         pytest.fail("\n".join(problems), pytrace=False)
 
 
-def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
-    """Save a PNG of ``page`` (the whole page, or what the viewport shows) as ``<artifacts>/<name>.png``;
-    returns the path."""
+def screenshot(target: Page | Locator, name: str, *, full_page: bool = True) -> Path:
+    """Save a PNG of a page (the whole page, or with ``full_page=False`` what the viewport shows) or of one
+    element (a locator) as ``<artifacts>/<name>.png``; returns the path."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=full_page)
+    if isinstance(target, Locator):
+        target.screenshot(path=str(path))
+    else:
+        target.screenshot(path=str(path), full_page=full_page)
     return path

@@ -61,7 +61,6 @@ for (const [name, pattern] of [
 Yasgui.linkIrisTo = function linkIrisTo(from, to) {
   const table = Yasr.plugins.table;
   const original = table.prototype.getUriLinkFromBinding;
-  table.defaults.openIriInNewWindow = false;
   table.prototype.getUriLinkFromBinding = function (binding, prefixes) {
     const html = original.call(this, binding, prefixes);
     if (!binding.value.startsWith(from)) return html;
@@ -69,7 +68,10 @@ Yasgui.linkIrisTo = function linkIrisTo(from, to) {
     template.innerHTML = html;
     const link = template.content.querySelector("a");
     const href = link && link.getAttribute("href");
-    if (href && href.startsWith(from)) link.setAttribute("href", to + href.slice(from.length));
+    if (href && href.startsWith(from)) {
+      link.setAttribute("href", to + href.slice(from.length));
+      link.removeAttribute("target"); // YASR's sanitizer sets _blank on every link, whatever its config says
+    }
     return template.innerHTML;
   };
 };
