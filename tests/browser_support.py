@@ -1,9 +1,9 @@
 """A real headless Chromium for page tests: Playwright for Python driving Debian's ``/usr/bin/chromium``
 (never a browser that Playwright downloads; ``.ci/run`` apt-installs chromium).
 
-Import the fixtures into a test module::
-
-    from browser_support import browser, open_page, screenshot  # noqa: F401
+The fixtures are registered for every test module by ``conftest.py`` (``pytest_plugins``), so that one
+Chromium serves the whole session; a module imports only the helpers (``from browser_support import
+BrowserPage, screenshot``).
 
 - ``browser`` (session): the running Chromium.
 - ``open_page`` (per test): ``open_page(base_url) -> BrowserPage``, a new page in its own context that

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from browser_support import BrowserPage, browser, open_page, screenshot  # noqa: F401
+from browser_support import BrowserPage, screenshot
 from mediakg.service.docs_pages import VENDOR
 from service_fixtures import server_factory  # noqa: F401 - module-scoped fixture
 
@@ -29,7 +29,7 @@ def operations(base_url: str) -> list[tuple[str, str]]:
 
 
 def test_docs_lists_every_operation_offline(
-    open_page: Callable[..., BrowserPage],  # noqa: F811
+    open_page: Callable[..., BrowserPage],
     base_url: str,
     operations: list[tuple[str, str]],
 ) -> None:
@@ -51,7 +51,7 @@ def test_docs_lists_every_operation_offline(
 
 
 def test_docs_operation_opens_and_runs_against_the_app(
-    open_page: Callable[..., BrowserPage],  # noqa: F811
+    open_page: Callable[..., BrowserPage],
     base_url: str,
 ) -> None:
     """Swagger UI works, not only draws: open /health, "Try it out", "Execute", see the app's answer."""
@@ -68,7 +68,7 @@ def test_docs_operation_opens_and_runs_against_the_app(
 
 
 def test_redoc_shows_the_operations_offline(
-    open_page: Callable[..., BrowserPage],  # noqa: F811
+    open_page: Callable[..., BrowserPage],
     base_url: str,
     operations: list[tuple[str, str]],
 ) -> None:

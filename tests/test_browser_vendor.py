@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser_support import BrowserPage, browser, open_page, screenshot  # noqa: F401
+from browser_support import BrowserPage, screenshot
 from service_fixtures import server_factory  # noqa: F401 - module-scoped fixture
 
 FIXTURE = Path(__file__).parent / "data" / "vendor-page.html"
@@ -23,7 +23,7 @@ def base_url(server_factory, built_dataset: Path) -> str:  # noqa: F811 - pytest
 
 
 @pytest.fixture
-def vendor_page(open_page: Callable[..., BrowserPage], base_url: str) -> BrowserPage:  # noqa: F811
+def vendor_page(open_page: Callable[..., BrowserPage], base_url: str) -> BrowserPage:
     watched = open_page(base_url)
     watched.page.route(
         base_url + FIXTURE_PATH,
