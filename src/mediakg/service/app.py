@@ -1,6 +1,7 @@
 """The FastAPI application: ``create_app(settings)``.
 
-Routes: ``/sparql`` (:mod:`.sparql_endpoint`), ``/health``, then the routers of the optional modules
+Routes: ``/sparql`` (:mod:`.sparql_endpoint`), ``/docs``, ``/redoc`` and ``/static/vendor/``
+(:mod:`.docs_pages`, offline), ``/health``, then the routers of the optional modules
 :mod:`mediakg.service.api` (named questions) and :mod:`mediakg.service.linked_data` (entity pages), each
 included when the module exists. The query executor lives on ``app.state.executor`` and the settings on
 ``app.state.settings``; the executor starts with the app (lifespan) and stops with it.
