@@ -1,11 +1,11 @@
 """A real headless Chromium for page tests: Playwright for Python driving Debian's ``/usr/bin/chromium``
 (never a browser that Playwright downloads; ``.ci/run`` apt-installs chromium).
 
-The fixtures are registered for every test module by ``conftest.py`` (``pytest_plugins``), so that one
-Chromium serves the whole session; a module imports only the helpers (``from browser_support import
-BrowserPage, screenshot``).
+The fixtures are registered for every test module by ``conftest.py`` (``pytest_plugins``); a module imports
+only the helpers (``from browser_support import BrowserPage, screenshot``).
 
-- ``browser`` (session): the running Chromium.
+- ``browser`` (module): the running Chromium. Not one for the whole session: while Playwright's sync API is
+  running, the thread has a running event loop, and ``asyncio.run`` in any later test would fail.
 - ``open_page`` (per test): ``open_page(base_url) -> BrowserPage``, a new page in its own context that
   may talk to ``base_url``'s origin only (the app on 127.0.0.1). Every request to any other host is
   aborted, recorded, and fails the test when it ends; so do uncaught script errors, unless the test
@@ -91,9 +91,9 @@ class BrowserPage:
         return found
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless, for the whole session (skipped where it is not installed)."""
+    """Debian's Chromium, headless, for the tests of one module (skipped where it is not installed)."""
     if not Path(CHROMIUM).is_file() and shutil.which(CHROMIUM) is None:
         pytest.skip(f"{CHROMIUM} is not installed (Debian: apt-get install chromium); .ci/run installs it")
     with sync_playwright() as playwright:

@@ -30,8 +30,8 @@ REPO = Path(__file__).resolve().parents[1]
 #: What a project copy needs (build inputs and the package metadata that marks the root).
 PROJECT_PARTS = ("ontology", "shapes", "data", "pyproject.toml")
 
-# Fixtures shared by the modules that need a real Oxigraph server (e.g. `binary`), and the real browser
-# (`browser`, `open_page`): registered once here, so that one Chromium serves every module.
+# Fixtures shared by the modules that need a real Oxigraph server (e.g. `binary`) or a real browser
+# (`browser`, `open_page`).
 pytest_plugins = ["oxigraph_support", "browser_support"]
 
 
