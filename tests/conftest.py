@@ -30,8 +30,9 @@ REPO = Path(__file__).resolve().parents[1]
 #: What a project copy needs (build inputs and the package metadata that marks the root).
 PROJECT_PARTS = ("ontology", "shapes", "data", "pyproject.toml")
 
-# Fixtures shared by the modules that need a real Oxigraph server (e.g. `binary`).
-pytest_plugins = ["oxigraph_support"]
+# Fixtures shared by the modules that need a real Oxigraph server (e.g. `binary`) or a real browser
+# (`browser`, `open_page`).
+pytest_plugins = ["oxigraph_support", "browser_support"]
 
 
 # --------------------------------------------------------------------------- build pipeline

@@ -10,9 +10,8 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
-import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -24,6 +23,7 @@ import pytest
 from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.namespace import SKOS
 
+from browser_support import BrowserPage, screenshot
 from ld_support import linked_data_build
 from mediakg.namespaces import ID_BASE, MKG, OA
 from mediakg.service.app import create_app
@@ -481,20 +481,17 @@ def test_base_iri_setting_maps_paths_to_iris(build_dir: Path, store: ox.Store) -
 # --------------------------------------------------------------------------- a real browser
 
 
-def test_page_renders_in_a_real_browser(server: str, store: ox.Store) -> None:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        pytest.skip("chromium is not installed (Debian: apt-get install chromium); .ci/run installs it")
+def test_page_renders_in_a_real_browser(
+    server: str, store: ox.Store, open_page: Callable[..., BrowserPage]
+) -> None:
+    """An entity page in Chromium (Playwright, browser_support), asking nothing of another host."""
     law = _law_on_mass_media(store) or entities(store)[0]
-    result = subprocess.run(
-        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", server + path_of(law)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    dom = result.stdout
-    assert "<h1>" in dom and "Sources and evidence" in dom, result.stderr[-2000:]
+    page = open_page(server).page
+    page.goto(server + path_of(law))
+    dom = page.content()
+    assert "<h1>" in dom and "Sources and evidence" in dom
     label = next(iter(store.query(f"SELECT ?l WHERE {{ <{law}> <{SKOS.prefLabel}> ?l }}", **UNION)))[
         "l"
     ].value
     assert label in _text_of(dom)
+    screenshot(page, "entity-page")

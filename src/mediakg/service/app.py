@@ -1,6 +1,7 @@
 """The FastAPI application: ``create_app(settings)``.
 
-Routes: ``/sparql`` (:mod:`.sparql_endpoint`), ``/health``, then the routers of the optional modules
+Routes: ``/sparql`` (:mod:`.sparql_endpoint`), ``/docs``, ``/redoc`` and ``/static/vendor/``
+(:mod:`.docs_pages`, offline), ``/health``, then the routers of the optional modules
 :mod:`mediakg.service.api` (named questions) and :mod:`mediakg.service.linked_data` (entity pages), each
 included when the module exists. The query executor lives on ``app.state.executor`` and the settings on
 ``app.state.settings``; the executor starts with the app (lifespan) and stops with it.
@@ -28,7 +29,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..backends import base
 from ..errors import UsageError
-from . import sparql_endpoint
+from . import docs_pages, sparql_endpoint
 from .errors import retry_headers
 from .executor import QueryExecutor, StoreUnavailable
 from .remote_executor import RemoteQueryExecutor
@@ -75,6 +76,9 @@ def create_app(settings: Settings, *, endpoint: str | None = None) -> FastAPI:
         title="mediakg",
         description="Kazakhstan-OSCE engagements and media-freedom incidents: SPARQL endpoint and API.",
         lifespan=lifespan,
+        # /docs and /redoc come from docs_pages, with the vendored scripts instead of a CDN
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.executor = executor
@@ -86,6 +90,7 @@ def create_app(settings: Settings, *, endpoint: str | None = None) -> FastAPI:
         expose_headers=["X-Result-Rows", "X-Result-Truncated", "ETag", "Last-Modified"],
     )
     app.include_router(sparql_endpoint.router)
+    app.include_router(docs_pages.router)
 
     async def query_failure(request: Request, exc: Exception) -> PlainTextResponse:
         """A store failure no route handled (e.g. an entity page while the store is down): its own status
