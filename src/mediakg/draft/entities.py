@@ -161,11 +161,28 @@ class Matcher:
                 ]
                 if len(key) == n and labels and _contiguous(source.text, words[i : i + n]):
                     self._add(source, words, i, n, labels, found)
+                    if n > 1:
+                        self._places_inside(source, words, i, n, found)
                     taken[i : i + n] = [True] * n
                     i += n
                     break
             else:
                 i += 1
+
+    def _places_inside(self, source: SourceText, words: list[Token], i: int, n: int, found: Found) -> None:
+        """A place named inside a longer name is named too ("Programme Office in Astana")."""
+        for j in range(i, i + n):
+            for m in range(1, i + n - j + 1):
+                if m == n:
+                    continue
+                window = words[j : j + m]
+                labels = [
+                    lab
+                    for lab in self.index.get(tuple(w.key for w in window), ())
+                    if "place" in lab.entity.kinds and all(map(_case_fits, lab.words, window))
+                ]
+                if labels and len({lab.entity.iri for lab in labels}) == 1:
+                    self._add(source, words, j, m, labels, found)
 
     def _add(
         self, source: SourceText, words: list[Token], i: int, n: int, labels: list[_Label], found: Found

@@ -121,6 +121,13 @@ def _cues(sentence: Sentence, types: PhraseMatcher) -> list[Cue]:
     ]
 
 
+def _quote_cues(source: SourceText, case: Candidate, sentence: Sentence, cues: list[Cue]) -> None:
+    """Quote the sentence; a long one around each cue not yet inside a quote (every act it states)."""
+    for cue in cues:
+        if not any(q.start <= cue.start and cue.end <= q.end for q in case.quotes):
+            case.add_quote(quote_span(source.text, sentence, (cue.start, cue.end)))
+
+
 def _in(dates: list[DateExpr], start: int, end: int) -> list[DateExpr]:
     return [d for d in dates if start <= d.start < end]
 
@@ -138,8 +145,9 @@ def _episode_case(
     for n, sentence in enumerate(sentences):
         cues = _cues(sentence, types)
         case.cues += cues
-        if n == 0 or cues:
-            case.add_quote(quote_span(source.text, sentence, (cues[0].start, cues[0].end) if cues else None))
+        if n == 0 and not cues:
+            case.add_quote(quote_span(source.text, sentence))
+        _quote_cues(source, case, sentence, cues)
     if case.quotes:
         out.append(case)
 
@@ -167,7 +175,7 @@ def _prose_cases(
             continue
         case.cues += cues
         case.dates += own
-        case.add_quote(quote_span(source.text, sentence, (cues[0].start, cues[0].end)))
+        _quote_cues(source, case, sentence, cues)
 
 
 def event_dates(

@@ -22,6 +22,8 @@ _NUMBERED = re.compile(r"^(\d{1,3})[.)]\s+\S")
 _BULLET = re.compile(r"^[-•*–—]\s+\S")
 # A sentence ends at . ! ? (and a closing quote) before a space and a capital, digit or opening quote.
 _SENTENCE_END = re.compile(r"[.!?][\"”’»]?\s+(?=[\"“«(]?[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ\d])")
+# A link ends a sentence when a capital follows it ("...29793555.html They were informed").
+_URL_END = re.compile(r"https?://\S+?(?=\s+[A-ZА-ЯЁ])")
 _ABBREVIATIONS = {
     "mr",
     "ms",
@@ -148,12 +150,17 @@ def sentences(text: str, start: int, end: int) -> list[Sentence]:
     each part can be quoted whole (quotes are at most 200 characters)."""
     out: list[Sentence] = []
     begin = start
-    for match in _SENTENCE_END.finditer(text, start, end):
-        word = text[begin : match.start() + 1].rsplit(" ", 1)[-1].rstrip(".").lower()
+    ends = [(m.start(), m.start() + 1, m.end()) for m in _SENTENCE_END.finditer(text, start, end)]
+    ends += [(m.end() - 1, m.end(), m.end() + 1) for m in _URL_END.finditer(text, start, end)]
+    for stop, close, after in sorted(ends):
+        if stop < begin:
+            continue
+        word = text[begin : stop + 1].rsplit(" ", 1)[-1].rstrip(".").lower()
         if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
             continue  # "Mr. Atamkulov", "K. Kasymov", "Art. 158"
-        out += _clauses(text, begin, match.start() + 1 + (match.group()[1:2] in '"”’»' and 1 or 0))
-        begin = match.end()
+        close += 1 if text[close : close + 1] in "\"”’»" and close < end else 0
+        out += _clauses(text, begin, close)
+        begin = after
     if begin < end:
         out += _clauses(text, begin, end)
     return [s for s in out if s.body]
