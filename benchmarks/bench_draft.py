@@ -18,7 +18,17 @@ import sys
 import time
 from pathlib import Path
 
-from _common import RESULTS, ROOT, git_state, machine_context, markdown_table, say, today, versions, write_json
+from _common import (
+    RESULTS,
+    ROOT,
+    git_state,
+    machine_context,
+    markdown_table,
+    say,
+    today,
+    versions,
+    write_json,
+)
 
 sys.path.insert(0, str(ROOT / "src"))
 
@@ -53,14 +63,23 @@ def run_one(source_id: str, text: Path, validate: bool) -> dict:
     drafter = Drafter(reduced)
     draft = drafter.draft_file(text, source_id)
     turtle = render(draft)
-    figures = score(draft, load_gold(project_files(ROOT), ROOT / "data" / f"{source_id}.ttl", draft.source.text), reduced)
-    figures.update(source=source_id, graph_load_s=round(load_s, 3), draft_s=round(draft.seconds, 3),
-                   turtle_lines=turtle.count("\n"))
+    figures = score(
+        draft, load_gold(project_files(ROOT), ROOT / "data" / f"{source_id}.ttl", draft.source.text), reduced
+    )
+    figures.update(
+        source=source_id,
+        graph_load_s=round(load_s, 3),
+        draft_s=round(draft.seconds, 3),
+        turtle_lines=turtle.count("\n"),
+    )
     if validate:
         review = validate_draft(turtle, draft, paths, None)
-        figures.update(validate_s=round(review.seconds, 2), violations=len(review.violations),
-                       warnings=len(review.problems) - len(review.violations),
-                       quote_problems=sum(p.component == "mkg:QuoteInSourceText" for p in review.problems))
+        figures.update(
+            validate_s=round(review.seconds, 2),
+            violations=len(review.violations),
+            warnings=len(review.problems) - len(review.violations),
+            quote_problems=sum(p.component == "mkg:QuoteInSourceText" for p in review.problems),
+        )
     return figures
 
 
@@ -78,10 +97,17 @@ def _cell(row: dict, key: str, hit: str | None, total: str | None) -> str:
 
 def table(rows: list[dict]) -> str:
     header = ["source"] + [c[0] for c in COLUMNS] + ["draft s", "validate s"]
-    body = [[r["source"][:3]] + [_cell(r, *c[1:]) for c in COLUMNS]
-            + [f"{r['draft_s']:.2f}", f"{r.get('validate_s', '–')}"] for r in rows]
-    body.append(["all"] + [_cell(totals(rows), *c[1:]) for c in COLUMNS]
-                + [f"{sum(r['draft_s'] for r in rows):.2f}", f"{sum(r.get('validate_s', 0) for r in rows):.1f}"])
+    body = [
+        [r["source"][:3]]
+        + [_cell(r, *c[1:]) for c in COLUMNS]
+        + [f"{r['draft_s']:.2f}", f"{r.get('validate_s', '–')}"]
+        for r in rows
+    ]
+    body.append(
+        ["all"]
+        + [_cell(totals(rows), *c[1:]) for c in COLUMNS]
+        + [f"{sum(r['draft_s'] for r in rows):.2f}", f"{sum(r.get('validate_s', 0) for r in rows):.1f}"]
+    )
     return markdown_table(header, body)
 
 
@@ -114,15 +140,35 @@ def main() -> int:
             continue
         say(f"{data_file.stem}: drafting against the graph without data/{data_file.name}")
         rows.append(run_one(data_file.stem, text, not args.no_validate))
-    result = {"benchmark": "draft", "date": today(), "git": git_state(), "versions": versions(["mediakg", "rapidfuzz", "anyascii", "snowballstemmer", "pyoxigraph", "pyshacl"]),
-              "machine": machine_context(), "sources": rows, "all": totals(rows)}
+    result = {
+        "benchmark": "draft",
+        "date": today(),
+        "git": git_state(),
+        "versions": versions(
+            ["mediakg", "rapidfuzz", "anyascii", "snowballstemmer", "pyoxigraph", "pyshacl"]
+        ),
+        "machine": machine_context(),
+        "sources": rows,
+        "all": totals(rows),
+    }
     out = args.out or RESULTS / f"draft-{today()}.json"
     write_json(out, result)
     md = f"# mediakg draft, leave one out ({today()})\n\n{table(rows)}\n"
     (RESULTS / "draft-latest.md").write_text(md, encoding="utf-8")
     print(md)
     for row in rows:
-        missed = {k: row[k] for k in ("known_missed", "linked_wrong", "dates_missed", "dates_extra", "meetings_missed", "cases_missed") if row[k]}
+        missed = {
+            k: row[k]
+            for k in (
+                "known_missed",
+                "linked_wrong",
+                "dates_missed",
+                "dates_extra",
+                "meetings_missed",
+                "cases_missed",
+            )
+            if row[k]
+        }
         if missed:
             print(f"{row['source']}: {missed}")
     say(f"wrote {out} and {RESULTS / 'draft-latest.md'}")

@@ -156,14 +156,16 @@ def _summary(draft: Draft, review: Review | None, out: Path | None, stream: Text
             for c in q.candidates
         ]
         say(
-            f'  - QUESTION line {draft.line_of(q.start)}: "{q.surface}" same as {" or ".join(map(repr, names))}? ({q.why})'
+            f'  - QUESTION line {draft.line_of(q.start)}: "{q.surface}" same as '
+            f"{' or '.join(map(repr, names))}? ({q.why})"
         )
     if review is None:
         say("  (validation skipped: run mediakg validate on the draft)")
         return
     violations = review.violations
     say(
-        f"  - what the shapes ask for ({review.engine}, {review.seconds:.1f} s): {len(violations)} violations, "
+        f"  - what the shapes ask for ({review.engine}, {review.seconds:.1f} s): "
+        f"{len(violations)} violations, "
         f"{len(review.problems) - len(violations)} warnings in the draft"
     )
     for problem in sorted(review.problems, key=lambda p: (p.kind != PARSE, p.kind != VIOLATION, p.focus)):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,7 @@ class Draft:
     events: list[Candidate]
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    _starts: list[int] = field(default_factory=list, repr=False)
 
     def linked(self) -> dict[str, list[Mention]]:
         """Known entity IRI -> its mentions (best first)."""
@@ -51,10 +53,16 @@ class Draft:
 
     def line_of(self, offset: int) -> int:
         """Line number (in the file) of a text offset."""
-        for line in self.source.lines:
-            if line.start <= offset <= line.end:
-                return line.number
-        return 0
+        starts = (
+            [line.start for line in self.source.lines] if len(self.source.lines) < 64 else self._line_starts()
+        )
+        index = bisect.bisect_right(starts, offset) - 1
+        return self.source.lines[index].number if index >= 0 else 0
+
+    def _line_starts(self) -> list[int]:
+        if len(self._starts) != len(self.source.lines):
+            self._starts[:] = [line.start for line in self.source.lines]
+        return self._starts
 
 
 def _datatype(value: str) -> str:
@@ -99,6 +107,10 @@ class Drafter:
             self.lexicon,
             header.dateline.quote.start if header.dateline else body_start,
         )
-        draft = Draft(source, self.graph, header, dates, found, new, found.questions + name_questions, events)
+        questions = list(
+            {(q.surface, tuple(q.candidates)): q for q in reversed(found.questions + name_questions)}.values()
+        )
+        questions.sort(key=lambda q: q.start)  # one question per spelling and candidates, at its first place
+        draft = Draft(source, self.graph, header, dates, found, new, questions, events)
         draft.seconds = time.perf_counter() - started
         return draft

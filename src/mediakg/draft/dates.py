@@ -171,16 +171,26 @@ def resolve(dates: list[DateExpr], doc: DocumentDates, source: SourceText) -> No
     for i, expr in enumerate(dates):
         if expr.precision == "relative":
             _relative(expr, dates, i, anchor, doc, source)
-        elif expr.precision == "day without year" and doc.period and expr.value:
-            if expr.value[2:4] == doc.period.value[5:7]:  # type: ignore[index]
-                expr.resolved = f"{doc.period.value}-{expr.value[5:]}"
-                expr.basis = "report-period"
-                expr.note = f"year from the period the report covers ({doc.period.quote!r})"
-        if expr.final and expr.datatype == "date" and expr.precision != "relative" or (
-            expr.precision == "relative"
-            and expr.resolved
-            and expr.relative
-            and expr.relative["kind"] == "exact"
+        elif (
+            expr.precision == "day without year"
+            and doc.period
+            and expr.value
+            and not expr.resolved
+            and expr.value[2:4] == doc.period.value[5:7]  # type: ignore[index]
+        ):
+            expr.resolved = f"{doc.period.value}-{expr.value[5:]}"
+            expr.basis = "report-period"
+            expr.note = f"year from the period the report covers ({doc.period.quote!r})"
+        if (
+            expr.final
+            and expr.datatype == "date"
+            and expr.precision != "relative"
+            or (
+                expr.precision == "relative"
+                and expr.resolved
+                and expr.relative
+                and expr.relative["kind"] == "exact"
+            )
         ):
             anchor = expr
 

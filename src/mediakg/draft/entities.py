@@ -117,7 +117,10 @@ class Matcher:
                         _Label(entity, label.text, words)
                     )
             self._variants(entity)
-        self.lengths = sorted({len(k) for k in self.index}, reverse=True)
+        starts: dict[str, set[int]] = {}
+        for key in self.index:
+            starts.setdefault(key[0], set()).add(len(key))
+        self.starts = {first: sorted(lengths, reverse=True) for first, lengths in starts.items()}
         self.fuzzy_labels = [lab for labs in self.index.values() for lab in labs if _fuzzy_worthy(lab)]
 
     def _variants(self, entity: Entity) -> None:
@@ -150,10 +153,11 @@ class Matcher:
         return found
 
     def _exact(self, source: SourceText, words: list[Token], taken: list[bool], found: Found) -> None:
+        keys = [w.key for w in words]
         i = 0
         while i < len(words):
-            for n in self.lengths:
-                key = tuple(w.key for w in words[i : i + n])
+            for n in self.starts.get(keys[i], ()):  # only the lengths of labels that start with this word
+                key = tuple(keys[i : i + n])
                 labels = [
                     lab
                     for lab in self.index.get(key, ())
@@ -391,8 +395,9 @@ class Matcher:
     def _articles(self, source: SourceText, found: Found) -> None:
         """ "Article 293 of the Criminal Code of Kazakhstan", "the Constitution ..., Article 20 of which"."""
         laws = [m for m in found.mentions if "law" in self.graph.entities[m.iri].kinds]
+        law_at = {m.start: m for m in laws}
         for match in _ARTICLE.finditer(source.text):
-            law = next((m for m in laws if m.start == match.end()), None)
+            law = law_at.get(match.end())
             end = law.end if law else match.end()
             found.articles.append(
                 (
@@ -443,7 +448,8 @@ def _contiguous(text: str, words: Iterable[Token]) -> bool:
     stop and a new sentence)."""
     words = list(words)
     return all(
-        re.fullmatch(r"[\s\-/.’'“”\"«»]{0,3}", text[a.end : b.start]) for a, b in zip(words, words[1:])
+        re.fullmatch(r"[\s\-/.’'“”\"«»]{0,3}", text[a.end : b.start])
+        for a, b in zip(words, words[1:], strict=False)
     )
 
 

@@ -110,9 +110,13 @@ def load_gold(files: list[Path], source_file: Path, text: str) -> Gold:
     for quad in store.quads_for_pattern(None, ox.NamedNode(PROV_DERIVED), source, None):
         if quad.subject.value in typed:
             entities.add(quad.subject.value)
-        derived = {q.object for q in store.quads_for_pattern(quad.subject, ox.NamedNode(PROV_DERIVED), None, None)}
+        derived = {
+            q.object for q in store.quads_for_pattern(quad.subject, ox.NamedNode(PROV_DERIVED), None, None)
+        }
         if quad.graph_name != target and derived == {source}:  # reference facts from this source alone
-            dates.update(p for q in _closure(store, quad.subject, quad.graph_name) if (p := _date_pair(q.object)))
+            dates.update(
+                p for q in _closure(store, quad.subject, quad.graph_name) if (p := _date_pair(q.object))
+            )
     return Gold(entities, dates, _events(store, target, text), _labels(store, entities))
 
 
@@ -124,12 +128,17 @@ def _events(store: ox.Store, target: ox.NamedNode, text: str) -> list[GoldEvent]
             node = quad.subject
             spans = []
             for ev in store.quads_for_pattern(node, ox.NamedNode(MKG + "evidence"), None, target):
-                for exact in store.quads_for_pattern(ev.object, ox.NamedNode("http://www.w3.org/ns/oa#exact"), None, target):
+                for exact in store.quads_for_pattern(
+                    ev.object, ox.NamedNode("http://www.w3.org/ns/oa#exact"), None, target
+                ):
                     quote = " ".join(exact.object.value.split())
                     at = text.find(quote)
                     if at >= 0:
                         spans.append((at, at + len(quote)))
-            types = {q.object.value for q in store.quads_for_pattern(node, ox.NamedNode(MKG + "incidentType"), None, target)}
+            types = {
+                q.object.value
+                for q in store.quads_for_pattern(node, ox.NamedNode(MKG + "incidentType"), None, target)
+            }
             events.append(GoldEvent(node.value, kind, spans, types))
     return events
 
@@ -138,7 +147,9 @@ def _labels(store: ox.Store, entities: set[str]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for iri in entities:
         for prop in ("prefLabel", "altLabel"):
-            for quad in store.quads_for_pattern(ox.NamedNode(iri), ox.NamedNode(f"http://www.w3.org/2004/02/skos/core#{prop}"), None, None):
+            for quad in store.quads_for_pattern(
+                ox.NamedNode(iri), ox.NamedNode(f"http://www.w3.org/2004/02/skos/core#{prop}"), None, None
+            ):
                 out.setdefault(iri, set()).add(_key(quad.object.value))
     return out
 
@@ -198,8 +209,14 @@ def _events_score(draft: Draft, gold: Gold, kind: str) -> dict[str, object]:
         f"{name}_missed": sorted(g.iri[len(ID) :] for g in hand if g not in hand_hit),
     }
     if kind == "case":  # of the hand cases found, those the proposal gives one of their types
-        typed = [g for g in hand_hit if any(_overlap(g.spans, [(q.start, q.end) for q in c.quotes])
-                                            and g.types & set(c.types) for c in proposed)]
+        typed = [
+            g
+            for g in hand_hit
+            if any(
+                _overlap(g.spans, [(q.start, q.end) for q in c.quotes]) and g.types & set(c.types)
+                for c in proposed
+            )
+        ]
         out["cases_type_agreement"] = _ratio(len(typed), len(hand_hit))
     return out
 

@@ -9,6 +9,7 @@ lexicon.toml) and gathers the later sentences that refer back to it ("the event"
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 from .dates import DateExpr, DocumentDates
@@ -84,7 +85,7 @@ def find_events(
         if episode.skip == "menu" or episode.end <= body_start:
             continue
         sentences = [s for s in episode.sentences if s.end > body_start]
-        meeting = _meetings(source, episode, sentences, lexicon, meeting, out)
+        meeting = _meetings(source, episode, sentences, dates, lexicon, meeting, out)
         if episode.skip:
             continue
         if episode.kind == "prose":
@@ -98,6 +99,7 @@ def _meetings(
     source: SourceText,
     episode: Episode,
     sentences: list[Sentence],
+    dates: list[DateExpr],
     lexicon: Lexicon,
     meeting: Candidate | None,
     out: list[Candidate],
@@ -110,6 +112,9 @@ def _meetings(
             if meeting is None:
                 break  # a reference back to no meeting
             meeting.cues.append(Cue(phrase, start, end))
+            meeting.dates += [
+                d for d in _in(dates, sentence.start, sentence.end) if d.final and d not in meeting.dates
+            ]
             meeting.add_quote(quote_span(source.text, sentence, (start, end)))
             break
     return meeting
@@ -129,7 +134,21 @@ def _quote_cues(source: SourceText, case: Candidate, sentence: Sentence, cues: l
 
 
 def _in(dates: list[DateExpr], start: int, end: int) -> list[DateExpr]:
-    return [d for d in dates if start <= d.start < end]
+    """The expressions starting in [start, end) (``dates`` is in text order)."""
+    starts = [d.start for d in dates] if len(dates) < 64 else _starts(dates)
+    return dates[bisect.bisect_left(starts, start) : bisect.bisect_left(starts, end)]
+
+
+_STARTS: dict[int, list[int]] = {}
+
+
+def _starts(dates: list[DateExpr]) -> list[int]:
+    """Start offsets of a long list of expressions, computed once per list."""
+    key = id(dates)
+    if len(_STARTS.get(key, ())) != len(dates):
+        _STARTS.clear()
+        _STARTS[key] = [d.start for d in dates]
+    return _STARTS[key]
 
 
 def _episode_case(

@@ -80,15 +80,17 @@ class NameFinder:
         """New entities named in ``source`` outside the known mentions ``found``, and questions where a new
         name is close to another one."""
         laws = self._laws(source, found)
-        covered = [(m.start, m.end) for m in found.mentions] + [
-            (s, e) for law in laws for s, e, _ in law.mentions
-        ]
-        places = [(m.start, m.end) for m in found.mentions if "place" in self.graph.entities[m.iri].kinds]
-        skipped = [(ln.start, ln.end) for ln in source.lines if self.lex.is_furniture(ln.body)]
-        skipped += [(e.start, e.end) for e in source.episodes if e.skip == "menu"]
-        words = [w for w in tokens(source.text) if not any(s <= w.start < e for s, e in skipped)]
+        size = len(source.text)
+        covered = _mask(size, [(m.start, m.end) for m in found.mentions])
+        covered = _mask(size, [(s, e) for law in laws for s, e, _ in law.mentions], covered)
+        places = _mask(
+            size, [(m.start, m.end) for m in found.mentions if "place" in self.graph.entities[m.iri].kinds]
+        )
+        skipped = _mask(size, [(ln.start, ln.end) for ln in source.lines if self.lex.is_furniture(ln.body)])
+        skipped = _mask(size, [(e.start, e.end) for e in source.episodes if e.skip == "menu"], skipped)
+        words = [w for w in tokens(source.text) if not skipped[w.start]]
         proposals = laws + self._provisions(source, found, laws) + self._quoted(source, covered)
-        covered += [(s, e) for p in proposals for s, e, _ in p.mentions]
+        covered = _mask(size, [(s, e) for p in proposals for s, e, _ in p.mentions], covered)
         for run in self._runs(source, words, covered, places):
             proposal = self._classify(source, run)
             if proposal is not None:
@@ -134,13 +136,14 @@ class NameFinder:
     def _provisions(self, source: SourceText, found: Found, laws: list[NewEntity]) -> list[NewEntity]:
         out = []
         known = {(m.start, m.end) for m in found.mentions}
+        law_at = {n.mentions[0][0]: n for n in laws}
         for start, end, number, law_iri, law_start, _law_end in found.articles:
             if (start, end) in known:
                 continue  # a provision the graph has
             law = law_iri
             law_label = self.graph.entities[law_iri].label if law_iri else None
             if law is None:
-                new_law = next((n for n in laws if n.mentions[0][0] == law_start), None)
+                new_law = law_at.get(law_start)
                 if new_law is None:
                     continue
                 law, law_label = f"new-at:{new_law.mentions[0][0]}", new_law.label
@@ -161,7 +164,7 @@ class NameFinder:
 
     # --------------------------------------------------------------------------------------------- names
 
-    def _quoted(self, source: SourceText, covered: list[tuple[int, int]]) -> list[NewEntity]:
+    def _quoted(self, source: SourceText, covered: bytearray) -> list[NewEntity]:
         """Names in quotes after an organisation word: PF “Charter for Human Rights”, newspaper "Vremya"."""
         out = []
         for cls, heads in self.heads.items():
@@ -169,7 +172,7 @@ class NameFinder:
             pattern = rf"(?<!\w)(?:{words})\s*[“\"«]\s*([A-ZА-ЯЁҚӘ][^”\"»“]{{1,60}}?)\s*[”\"»]"
             for match in re.finditer(pattern, source.text):
                 start, end = match.start(1), match.end(1)
-                if not any(s < end and start < e for s, e in covered):
+                if not any(covered[start:end]):
                     surface = source.text[start:end]
                     out.append(
                         NewEntity(
@@ -186,8 +189,8 @@ class NameFinder:
         self,
         source: SourceText,
         words: list[Token],
-        covered: list[tuple[int, int]],
-        places: list[tuple[int, int]],
+        covered: bytearray,
+        places: bytearray,
     ) -> list[list[Token]]:
         """Capitalised words of one name: adjacent (a space, or a hyphen; a dot only after an initial),
         joined by connectors ("of", "the") inside a name; a known place may end a name after "of" ("Union of
@@ -202,8 +205,7 @@ class NameFinder:
             current = []
 
         for i, word in enumerate(words):
-            is_covered = any(s <= word.start < e for s, e in covered)
-            in_place = any(s <= word.start < e for s, e in places)
+            is_covered, in_place = bool(covered[word.start]), bool(places[word.start])
             initial = (
                 len(word.text) == 1 and word.text.isupper() and source.text[word.end : word.end + 1] == "."
             )
@@ -218,7 +220,7 @@ class NameFinder:
                 and nxt is not None
                 and source.text[word.end : nxt.start] == " "
                 and self._org_head([nxt]) is not None
-                and not any(s <= nxt.start < e for s, e in covered)
+                and not covered[nxt.start]
             )
             if (
                 is_covered
@@ -372,20 +374,19 @@ class NameFinder:
                             "same surname, other initial",
                         )
                     )
-        for i, a in enumerate(people):
-            for b in people[i + 1 :]:
-                ratio = fuzz.ratio(a.key, b.key)
-                if 85 <= ratio < 100:
-                    questions.append(
-                        Question(
-                            b.label,
-                            b.mentions[0][0],
-                            b.mentions[0][1],
-                            [f"new:{a.label}"],
-                            round(ratio / 100, 2),
-                            f"close spelling ({ratio:.0f}/100)",
+        blocks: dict[str, list[NewEntity]] = {}
+        for person in people:  # close spellings share the surname's first letters: compare within blocks
+            blocks.setdefault(tokens(person.label)[-1].key[:2], []).append(person)
+        for block in blocks.values():
+            for n, a in enumerate(block[:300]):
+                for b in block[n + 1 : 300]:
+                    ratio = fuzz.ratio(a.key, b.key)
+                    if 85 <= ratio < 100:
+                        where = b.mentions[0]
+                        why = f"close spelling ({ratio:.0f}/100)"
+                        questions.append(
+                            Question(b.label, where[0], where[1], [f"new:{a.label}"], ratio / 100, why)
                         )
-                    )
         return entities, questions
 
     def _iri(self, entity: NewEntity) -> str:
@@ -400,9 +401,18 @@ class NameFinder:
         return iri
 
 
+def _mask(size: int, spans: list[tuple[int, int]], mask: bytearray | None = None) -> bytearray:
+    """One byte per character of the text, set inside the spans (a lookup per word, not a scan)."""
+    mask = bytearray(size) if mask is None else mask
+    for start, end in spans:
+        mask[start:end] = b"\1" * (end - start)
+    return mask
+
+
 def _law_key(label: str) -> str:
     """Laws named in several ways share a key: the words before "of" ("Criminal Code of the Republic of
-    Kazakhstan", "Criminal Code of Kazakhstan"), or the title "On ..." (law “On Mass Media”, Law on Mass Media)."""
+    Kazakhstan", "Criminal Code of Kazakhstan"), or the title "On ..." (law “On Mass Media”, Law on Mass
+    Media)."""
     title = re.search(r"\b[Oo]n\s+([^”\"»,.]+)", label)
     if title and re.search(r"\b[Ll]aw\b", label):
         return "on " + " ".join(skeleton(w.text) for w in tokens(title.group(1)))

@@ -48,7 +48,7 @@ class Token:
 
 
 def tokens(text: str) -> list[Token]:
-    """The words of ``text`` (runs of letters and digits); punctuation separates them (``K.Tokaev`` is two)."""
+    """The words of ``text`` (runs of letters and digits); punctuation separates them (``K.Tokaev``: two)."""
     return [Token(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
 
 

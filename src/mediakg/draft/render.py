@@ -4,6 +4,7 @@ comments."""
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from collections.abc import Iterable
@@ -65,6 +66,7 @@ class TurtleWriter:
         self.text = draft.source.text
         self.src = f"<source/{draft.source.id}>"
         self.used_iris: set[str] = set(draft.graph.entities)
+        self._by_start: list[tuple[int, str]] = []
 
     def evidence(self, spans: Iterable[Span | DateExpr | tuple[int, int]], limit: int = 4) -> str:
         quotes = []
@@ -97,23 +99,25 @@ class TurtleWriter:
 
     def preamble(self) -> list[str]:
         d = self.d
+        cases = sum(c.kind == "case" for c in d.events)
+        meetings = len(d.events) - cases
         counts = (
             f"{len(d.linked())} known entities, {len(d.new)} new names, {len(d.dates)} date expressions, "
-            f"{sum(c.kind == 'case' for c in d.events)} reported cases, {sum(c.kind == 'meeting' for c in d.events)} "
-            f"meetings, {len(d.questions)} questions"
+            f"{cases} reported cases, {meetings} meetings, {len(d.questions)} questions"
         )
+        today = dt.date.today().isoformat()
         return comment(
-            f"DRAFT of data/{d.source.id}.ttl, written by `mediakg draft` on {dt.date.today().isoformat()} from "
-            f"{d.source.path.name}\n"
-            "against a graph of "
-            f"{d.graph.triples} triples. Nothing here has been checked by a person yet.\n"
+            f"DRAFT of data/{d.source.id}.ttl, written by `mediakg draft` on {today}\n"
+            f"from {d.source.path.name}, against a graph of {d.graph.triples} triples.\n"
+            "Nothing here has been checked by a person yet.\n"
             f"Found: {counts}.\n\n"
             'Every block below is a proposal under a "# REVIEW:" comment: keep it, correct it or delete it.\n'
-            "Quotes (oa:exact) are verbatim from the text. Scores: 1.0 = a label found verbatim, 0.97 = other\n"
-            "case or accents, 0.93 = a spelling variant, 0.9 = initials and surname, 0.85 = surname or short\n"
-            "name, 0.8 = implied by a post's title; close spellings (<= 0.87) are listed as questions only.\n"
-            "Labels of meetings and cases are ours (the first words of the text): rewrite them.\n"
-            f"Then: mediakg verify-quotes; mediakg validate data/{d.source.id}.ttl; data/MAPPING-NOTES.md; build."
+            "Quotes (oa:exact) are verbatim from the text. Scores: 1.0 = a label found verbatim,\n"
+            "0.97 = other case or accents, 0.93 = a spelling variant, 0.9 = initials and surname,\n"
+            "0.85 = surname or short name, 0.8 = implied by a post's title; close spellings (<= 0.87)\n"
+            "are listed as questions only. Labels of meetings and cases are ours (the first words of\n"
+            "the text): rewrite them. Then: mediakg verify-quotes; mediakg validate data/<id>.ttl;\n"
+            "data/MAPPING-NOTES.md; mediakg build."
         ) + [""]
 
     def source_doc(self) -> list[str]:
@@ -149,7 +153,8 @@ class TurtleWriter:
             )
         if h.dateline and h.dateline.agency:
             notes.append(
-                f"the dateline credits {literal(self.d.source.quote(h.dateline.agency))}: the publisher (dct:publisher)?"
+                f"the dateline credits {literal(self.d.source.quote(h.dateline.agency))}: "
+                "the publisher (dct:publisher)?"
             )
         lines = [RULE, "# The source text", RULE, ""]
         lines += comment("REVIEW: " + "; ".join(notes))
@@ -182,7 +187,7 @@ class TurtleWriter:
     def dates(self) -> list[str]:
         lines = [
             RULE,
-            f"# Date expressions ({len(self.d.dates)}): as the text gives them, and what the text itself makes of them",
+            f"# Date expressions ({len(self.d.dates)}): as the text gives them, and what it makes of them",
             RULE,
         ]
         for expr in self.d.dates:
@@ -219,7 +224,8 @@ class TurtleWriter:
                 or entity.classes
             )
             lines += comment(
-                f"REVIEW: {entity.short} {literal(entity.label)} (mkg:{cls}), score {mentions[0].score:.2f}: {shown}"
+                f"REVIEW: {entity.short} {literal(entity.label)} (mkg:{cls}), "
+                f"score {mentions[0].score:.2f}: {shown}"
             )
             lines.append(f"{iri(entity_iri)} prov:wasDerivedFrom {self.src} ;")
             labels = {lab.text for lab in entity.labels}
@@ -313,8 +319,9 @@ class TurtleWriter:
         return lines + [self.evidence(spans or [Span(0, 40)]), ""]
 
     def _event(self, c: Candidate, document: str | None) -> list[str]:
-        text = self.text[c.quotes[0].start : c.quotes[0].end]
-        label = _label(text)
+        first = c.quotes[0].start
+        sentence = next((s for s in c.episode.sentences if s.start <= first < s.end), None)
+        label = _label(sentence.body if sentence else self.text[first : c.quotes[0].end])
         kind = "meeting" if c.kind == "meeting" else "incident"
         node = self._unique(f"{ID}{kind}/{slug(' '.join(label.split()[:7]))}")
         where = (
@@ -347,9 +354,7 @@ class TurtleWriter:
         lines.append(f"{iri(node)} a mkg:{'Meeting' if c.kind == 'meeting' else 'Incident'} ;")
         lines.append(f"    skos:prefLabel {literal(label)}@en ;")
         for concept in c.types:
-            lines.append(
-                f"    mkg:incidentType {iri(concept) if not concept.startswith(ID + 'concept/incident-type/') else 'itype:' + concept.rsplit('/', 1)[-1]} ;"
-            )
+            lines.append(f"    mkg:incidentType {_concept(concept)} ;")
         for prop, (value, _expr) in props.items():
             lines.append(f'    mkg:{prop} "{value}"^^xsd:{_datatype(value)} ;')
         if basis:
@@ -360,13 +365,19 @@ class TurtleWriter:
         return lines + [self.evidence(c.quotes, limit=6), ""]
 
     def _named_in(self, c: Candidate) -> list[str]:
+        if not self._by_start:
+            items = [
+                (m.start, self.d.graph.entities[m.iri].short)
+                for m in self.d.found.mentions
+                if m.score >= 0.75
+            ]
+            items += [(s, f"id:{e.iri[len(ID) :]} (new)") for e in self.d.new for s, _, _ in e.mentions]
+            self._by_start = sorted(items)
+        starts = [s for s, _ in self._by_start]
         names = []
-        for m in self.d.found.mentions:
-            if any(q.start <= m.start < q.end for q in c.quotes) and m.score >= 0.75:
-                names.append(self.d.graph.entities[m.iri].short)
-        for e in self.d.new:
-            if any(q.start <= s < q.end for q in c.quotes for s, _, _ in e.mentions):
-                names.append(f"id:{e.iri[len(ID) :]} (new)")
+        for q in c.quotes:
+            lo, hi = bisect.bisect_left(starts, q.start), bisect.bisect_left(starts, q.end)
+            names += [name for _, name in self._by_start[lo:hi]]
         return list(dict.fromkeys(names))
 
     def _unique(self, full: str) -> str:
@@ -391,6 +402,12 @@ def _datatype(value: str) -> str:
     from .dates import datatype
 
     return datatype(value)
+
+
+def _concept(full: str) -> str:
+    """An incident-type concept as itype:<slug>, any other IRI in full."""
+    scheme = ID + "concept/incident-type/"
+    return "itype:" + full[len(scheme) :] if full.startswith(scheme) else iri(full)
 
 
 def _distinct(mentions: list) -> list:

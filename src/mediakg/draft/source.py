@@ -158,7 +158,7 @@ def sentences(text: str, start: int, end: int) -> list[Sentence]:
         word = text[begin : stop + 1].rsplit(" ", 1)[-1].rstrip(".").lower()
         if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
             continue  # "Mr. Atamkulov", "K. Kasymov", "Art. 158"
-        close += 1 if text[close : close + 1] in "\"”’»" and close < end else 0
+        close += 1 if text[close : close + 1] in '"”’»' and close < end else 0
         out += _clauses(text, begin, close)
         begin = after
     if begin < end:
