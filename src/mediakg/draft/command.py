@@ -62,12 +62,17 @@ def cmd_draft(args: argparse.Namespace) -> int:
     turtle = render(draft)
     report = sys.stdout if out is None else sys.stdout
     if out is None:
-        sys.stdout.write(turtle)
+        with contextlib.suppress(BrokenPipeError):
+            sys.stdout.write(turtle)
+            sys.stdout.flush()
         report = sys.stderr
     else:
         _write_atomically(out, turtle)
     review = None if args.no_validate else validate_draft(turtle, draft, paths, files if args.graph else None)
-    _summary(draft, review, out, report)
+    try:
+        _summary(draft, review, out, report)
+    except BrokenPipeError:  # the reader stopped early (| head): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), report.fileno())
     if review and any(p.kind == PARSE or p.component == COMPONENT_QUOTE for p in review.problems):
         return 1
     return 0

@@ -205,6 +205,9 @@ def episodes(source: SourceText, lexicon: Lexicon) -> list[Episode]:
             out[-1] = current
         else:
             current = Episode(line.start, line.end, "prose", None)
+            # a paragraph that opens with a number or a quantity gives figures ("8 judicial acts were ...")
+            first = re.split(r"(?<=[.!?])\s", line.body, maxsplit=1)[0]
+            current.skip = "figures" if line.body[:1].isdigit() or lexicon.is_figure(first) else ""
             out.append(current)
         previous = line
     _mark_menus(out, source)
