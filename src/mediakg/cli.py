@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "serve": "mediakg.service.server:cmd_serve",
     "export": "mediakg.export:cmd_export",
     "load": "mediakg.load:cmd_load",
+    "draft": "mediakg.draft.command:cmd_draft",
 }
 
 
@@ -92,6 +93,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--update-endpoint", metavar="URL", help="SPARQL Update endpoint (default: .../update)")
     p.add_argument("--file", metavar="FILE", help="load this dataset file instead of the build's dataset.nq")
     p.add_argument("--quiet", action="store_true", help="print only the summary")
+    p = sub.add_parser("draft", help="draft data/<id>.ttl from a new source text, for a person to review")
+    from .draft.options import add_arguments  # no heavy imports: the options only
+
+    add_arguments(p)
     return parser
 
 

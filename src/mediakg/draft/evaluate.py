@@ -1,0 +1,238 @@
+"""Compare a draft with the hand mapping of its text (the leave-one-out benchmark and its test).
+
+The rules, also in benchmarks/README.md ("The draft benchmark"):
+
+- The *hand mapping* of source X is data/X.ttl, plus the facts of data/reference/*.ttl that come from X
+  alone (a node whose only prov:wasDerivedFrom is X, and the blank nodes under it).
+- An *entity of the hand mapping*: a person, organisation (states included), place, law or provision that
+  data/X.ttl names (as subject or object) or that says it was derived from X anywhere in the graph.
+- A *known entity*: an entity of the hand mapping that the graph built without data/X.ttl also has (with a
+  type). Recall of known entities = linked known / known; precision = linked entities of the hand mapping /
+  all linked (a link counts when its score is at least the draft's LINK_SCORE).
+- *Dates*: the distinct (value, XSD datatype) pairs of the hand mapping (every date-typed literal) against the
+  pairs the draft proposes (each expression's value, resolved where the text resolves it, and every bound).
+  A day without a year is another pair than the same day with one: precision counts.
+- *Meetings and reported cases*: the mkg:Meeting and mkg:Incident nodes of data/X.ttl; a proposal matches
+  one when it is of the same kind and one of its quotes overlaps one of the node's evidence quotes in the
+  text. Recall = hand nodes matched / hand nodes; precision = proposals that match / proposals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .core import Draft
+from .graph import ID, MKG, GraphView
+from .names import NewEntity
+from .normalise import tokens
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+DATE_TYPES = {"date", "gYearMonth", "gYear", "gMonthDay", "gMonth"}
+PROV_DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
+_ENTITY_TOPS = ("Person", "Organization", "Place", "Law", "LegalProvision")
+
+
+@dataclass
+class GoldEvent:
+    iri: str
+    kind: str  # meeting | case
+    spans: list[tuple[int, int]]
+    types: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Gold:
+    """The hand mapping of one source, as the benchmark compares it."""
+
+    entities: set[str]
+    dates: set[tuple[str, str]]
+    events: list[GoldEvent]
+    labels: dict[str, set[str]]  # entity IRI -> every label key (for matching new names)
+
+
+def _store(files: list[Path], source_file: Path) -> tuple[ox.Store, ox.NamedNode]:
+    store = ox.Store()
+    target = ox.NamedNode("urn:mediakg:bench:source")
+    for number, path in enumerate(files):
+        graph = target if path == source_file else ox.NamedNode(f"urn:mediakg:bench:{number}")
+        store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=graph)
+    return store, target
+
+
+def _closure(store: ox.Store, node: ox.NamedNode | ox.BlankNode, graph: ox.NamedNode | None) -> list[ox.Quad]:
+    """The node's quads and those of the blank nodes under it."""
+    out, todo, seen = [], [node], set()
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for quad in store.quads_for_pattern(current, None, None, graph):
+            out.append(quad)
+            if isinstance(quad.object, ox.BlankNode):
+                todo.append(quad.object)
+    return out
+
+
+def _date_pair(term: object) -> tuple[str, str] | None:
+    if isinstance(term, ox.Literal) and term.datatype.value.startswith(XSD):
+        local = term.datatype.value[len(XSD) :]
+        if local in DATE_TYPES:
+            return term.value, local
+    return None
+
+
+def load_gold(files: list[Path], source_file: Path, text: str) -> Gold:
+    """The hand mapping of the source whose data file is ``source_file`` (one of ``files``, the whole
+    project), located in ``text`` (the normalised source text)."""
+    store, target = _store(files, source_file)
+    source = ox.NamedNode(f"{ID}source/{source_file.stem}")
+    typed = {
+        row["e"].value
+        for row in store.query(
+            f"PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> SELECT DISTINCT ?e WHERE {{ ?e a ?t . "
+            f"?t rdfs:subClassOf* ?top VALUES ?top {{ {' '.join(f'<{MKG}{c}>' for c in _ENTITY_TOPS)} }} }}",
+            use_default_graph_as_union=True,
+        )
+    }
+    entities: set[str] = set()
+    dates: set[tuple[str, str]] = set()
+    for quad in store.quads_for_pattern(None, None, None, target):
+        for term in (quad.subject, quad.object):
+            if isinstance(term, ox.NamedNode) and term.value in typed:
+                entities.add(term.value)
+        pair = _date_pair(quad.object)
+        if pair:
+            dates.add(pair)
+    for quad in store.quads_for_pattern(None, ox.NamedNode(PROV_DERIVED), source, None):
+        if quad.subject.value in typed:
+            entities.add(quad.subject.value)
+        derived = {
+            q.object for q in store.quads_for_pattern(quad.subject, ox.NamedNode(PROV_DERIVED), None, None)
+        }
+        if quad.graph_name != target and derived == {source}:  # reference facts from this source alone
+            dates.update(
+                p for q in _closure(store, quad.subject, quad.graph_name) if (p := _date_pair(q.object))
+            )
+    return Gold(entities, dates, _events(store, target, text), _labels(store, entities))
+
+
+def _events(store: ox.Store, target: ox.NamedNode, text: str) -> list[GoldEvent]:
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    events = []
+    for kind, cls in (("meeting", "Meeting"), ("case", "Incident")):
+        for quad in store.quads_for_pattern(None, rdf_type, ox.NamedNode(MKG + cls), target):
+            node = quad.subject
+            spans = []
+            for ev in store.quads_for_pattern(node, ox.NamedNode(MKG + "evidence"), None, target):
+                for exact in store.quads_for_pattern(
+                    ev.object, ox.NamedNode("http://www.w3.org/ns/oa#exact"), None, target
+                ):
+                    quote = " ".join(exact.object.value.split())
+                    at = text.find(quote)
+                    if at >= 0:
+                        spans.append((at, at + len(quote)))
+            types = {
+                q.object.value
+                for q in store.quads_for_pattern(node, ox.NamedNode(MKG + "incidentType"), None, target)
+            }
+            events.append(GoldEvent(node.value, kind, spans, types))
+    return events
+
+
+def _labels(store: ox.Store, entities: set[str]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for iri in entities:
+        for prop in ("prefLabel", "altLabel"):
+            for quad in store.quads_for_pattern(
+                ox.NamedNode(iri), ox.NamedNode(f"http://www.w3.org/2004/02/skos/core#{prop}"), None, None
+            ):
+                out.setdefault(iri, set()).add(_key(quad.object.value))
+    return out
+
+
+def _key(label: str) -> str:
+    return " ".join(w.key for w in tokens(label))
+
+
+def _ratio(hit: int, total: int) -> float | None:
+    return round(hit / total, 3) if total else None
+
+
+def score(draft: Draft, gold: Gold, reduced: GraphView) -> dict[str, object]:
+    """The benchmark's figures for one draft (see the module docstring for what each counts)."""
+    known = {e for e in gold.entities if e in reduced.entities}
+    linked = set(draft.linked())
+    dates = draft.date_values()
+    figures: dict[str, object] = {
+        "known": len(known),
+        "known_found": len(known & linked),
+        "known_recall": _ratio(len(known & linked), len(known)),
+        "linked": len(linked),
+        "linked_correct": len(linked & gold.entities),
+        "linked_precision": _ratio(len(linked & gold.entities), len(linked)),
+        "known_missed": sorted(e[len(ID) :] for e in known - linked),
+        "linked_wrong": sorted(e[len(ID) :] for e in linked - gold.entities),
+        "dates": len(gold.dates),
+        "dates_found": len(gold.dates & dates),
+        "dates_recall": _ratio(len(gold.dates & dates), len(gold.dates)),
+        "dates_proposed": len(dates),
+        "dates_precision": _ratio(len(gold.dates & dates), len(dates)),
+        "dates_missed": sorted(f"{v}^^xsd:{t}" for v, t in gold.dates - dates),
+        "dates_extra": sorted(f"{v}^^xsd:{t}" for v, t in dates - gold.dates),
+    }
+    for kind in ("meeting", "case"):
+        figures.update(_events_score(draft, gold, kind))
+    figures.update(_new_score(draft.new, gold, known))
+    return figures
+
+
+def _overlap(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> bool:
+    return any(s1 < e2 and s2 < e1 for s1, e1 in a for s2, e2 in b)
+
+
+def _events_score(draft: Draft, gold: Gold, kind: str) -> dict[str, object]:
+    hand = [g for g in gold.events if g.kind == kind]
+    proposed = [c for c in draft.events if c.kind == kind]
+    spans = [[(q.start, q.end) for q in c.quotes] for c in proposed]
+    hand_hit = [g for g in hand if any(_overlap(g.spans, s) for s in spans)]
+    prop_hit = [s for s in spans if any(_overlap(g.spans, s) for g in hand)]
+    name = "meetings" if kind == "meeting" else "cases"
+    out: dict[str, object] = {
+        name: len(hand),
+        f"{name}_proposed": len(proposed),
+        f"{name}_recall": _ratio(len(hand_hit), len(hand)),
+        f"{name}_precision": _ratio(len(prop_hit), len(proposed)),
+        f"{name}_missed": sorted(g.iri[len(ID) :] for g in hand if g not in hand_hit),
+    }
+    if kind == "case":  # of the hand cases found, those the proposal gives one of their types
+        typed = [
+            g
+            for g in hand_hit
+            if any(
+                _overlap(g.spans, [(q.start, q.end) for q in c.quotes]) and g.types & set(c.types)
+                for c in proposed
+            )
+        ]
+        out["cases_type_agreement"] = _ratio(len(typed), len(hand_hit))
+    return out
+
+
+def _new_score(new: list[NewEntity], gold: Gold, known: set[str]) -> dict[str, object]:
+    unknown = gold.entities - known
+    keys = {e: gold.labels.get(e, set()) for e in unknown}
+    matched_gold, matched_new = set(), 0
+    for proposal in new:
+        names = {_key(s) for s in proposal.spellings} | {_key(proposal.label)}
+        hits = {e for e, k in keys.items() if names & k or proposal.iri == e}
+        matched_gold |= hits
+        matched_new += bool(hits)
+    return {
+        "new_in_hand_mapping": len(unknown),
+        "new_recall": _ratio(len(matched_gold), len(unknown)),
+        "new_proposed": len(new),
+        "new_precision": _ratio(matched_new, len(new)),
+    }

@@ -1,0 +1,237 @@
+"""Candidate reported cases and meetings, from the sentences that state them.
+
+A reported case is what the text reports as one episode: a numbered item, a bullet (with the paragraphs
+under it), or in plain prose a sentence that states an incident and gives its date. It is typed by the
+labels (preferred, alternative, hidden) of the concepts of the SKOS scheme ``id:concept/incident-type``
+found in its sentences. A meeting starts at a sentence that states one ("met with", "in his address to",
+lexicon.toml) and gathers the later sentences that refer back to it ("the event", "the sides").
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+from .dates import DateExpr, DocumentDates
+from .graph import GraphView
+from .lexicon import Lexicon, PhraseMatcher
+from .source import Episode, Sentence, SourceText, Span
+
+MAX_QUOTE = 200
+
+
+@dataclass
+class Cue:
+    phrase: str
+    start: int
+    end: int
+    concept: str | None = None  # the incident type a case cue stands for
+
+
+@dataclass
+class Candidate:
+    """A proposed meeting or reported case."""
+
+    kind: str  # "meeting" or "case"
+    episode: Episode
+    quotes: list[Span] = field(default_factory=list)
+    cues: list[Cue] = field(default_factory=list)
+    dates: list[DateExpr] = field(default_factory=list)
+
+    @property
+    def types(self) -> dict[str, list[Cue]]:
+        out: dict[str, list[Cue]] = {}
+        for cue in self.cues:
+            if cue.concept:
+                out.setdefault(cue.concept, []).append(cue)
+        return out
+
+    def add_quote(self, span: Span) -> None:
+        if not any(q.start == span.start and q.end == span.end for q in self.quotes):
+            self.quotes.append(span)
+
+
+def quote_span(text: str, sentence: Sentence, focus: tuple[int, int] | None = None) -> Span:
+    """The sentence, or a window of at most 200 characters of it around ``focus``, cut at spaces."""
+    if sentence.end - sentence.start <= MAX_QUOTE:
+        return Span(sentence.start, sentence.end)
+    mid = (focus[0] + focus[1]) // 2 if focus else sentence.start + MAX_QUOTE // 2
+    start = max(sentence.start, min(mid - MAX_QUOTE // 2, sentence.end - MAX_QUOTE))
+    end = min(sentence.end, start + MAX_QUOTE)
+    while start < end and start > sentence.start and text[start - 1] != " ":
+        start += 1
+    while end > start and end < sentence.end and text[end] != " ":
+        end -= 1
+    return Span(start, end)
+
+
+def type_matcher(graph: GraphView) -> PhraseMatcher:
+    """Every label of every incident-type concept, pointing to its concept."""
+    matcher = PhraseMatcher()
+    for concept in graph.concepts("incident-type"):
+        for label in concept.labels:
+            matcher.add(label, concept.iri)
+    return matcher
+
+
+def find_events(
+    source: SourceText, dates: list[DateExpr], graph: GraphView, lexicon: Lexicon, body_start: int
+) -> list[Candidate]:
+    """Candidate meetings and reported cases of the text after its header (``body_start``)."""
+    types = type_matcher(graph)
+    out: list[Candidate] = []
+    meeting: Candidate | None = None
+    for episode in source.episodes:
+        if episode.skip == "menu" or episode.end <= body_start:
+            continue
+        sentences = [s for s in episode.sentences if s.end > body_start]
+        meeting = _meetings(source, episode, sentences, dates, lexicon, meeting, out)
+        if episode.skip:
+            continue
+        if episode.kind == "prose":
+            _prose_cases(source, episode, sentences, dates, types, out)
+        else:
+            _episode_case(source, episode, sentences, dates, types, out)
+    return out
+
+
+def _meetings(
+    source: SourceText,
+    episode: Episode,
+    sentences: list[Sentence],
+    dates: list[DateExpr],
+    lexicon: Lexicon,
+    meeting: Candidate | None,
+    out: list[Candidate],
+) -> Candidate | None:
+    for sentence in sentences:
+        for start, end, phrase, kind in lexicon.meetings.find(sentence.body, sentence.start):
+            if kind == "introducing" and (meeting is None or meeting.episode is not episode):
+                meeting = Candidate("meeting", episode)
+                out.append(meeting)
+            if meeting is None:
+                break  # a reference back to no meeting
+            meeting.cues.append(Cue(phrase, start, end))
+            meeting.dates += [
+                d for d in _in(dates, sentence.start, sentence.end) if d.final and d not in meeting.dates
+            ]
+            meeting.add_quote(quote_span(source.text, sentence, (start, end)))
+            break
+    return meeting
+
+
+def _cues(sentence: Sentence, types: PhraseMatcher) -> list[Cue]:
+    return [
+        Cue(phrase, s, e, str(concept)) for s, e, phrase, concept in types.find(sentence.body, sentence.start)
+    ]
+
+
+def _quote_cues(source: SourceText, case: Candidate, sentence: Sentence, cues: list[Cue]) -> None:
+    """Quote the sentence; a long one around each cue not yet inside a quote (every act it states)."""
+    for cue in cues:
+        if not any(q.start <= cue.start and cue.end <= q.end for q in case.quotes):
+            case.add_quote(quote_span(source.text, sentence, (cue.start, cue.end)))
+
+
+def _in(dates: list[DateExpr], start: int, end: int) -> list[DateExpr]:
+    """The expressions starting in [start, end) (``dates`` is in text order)."""
+    starts = [d.start for d in dates] if len(dates) < 64 else _starts(dates)
+    return dates[bisect.bisect_left(starts, start) : bisect.bisect_left(starts, end)]
+
+
+_STARTS: dict[int, list[int]] = {}
+
+
+def _starts(dates: list[DateExpr]) -> list[int]:
+    """Start offsets of a long list of expressions, computed once per list."""
+    key = id(dates)
+    if len(_STARTS.get(key, ())) != len(dates):
+        _STARTS.clear()
+        _STARTS[key] = [d.start for d in dates]
+    return _STARTS[key]
+
+
+def _episode_case(
+    source: SourceText,
+    episode: Episode,
+    sentences: list[Sentence],
+    dates: list[DateExpr],
+    types: PhraseMatcher,
+    out: list[Candidate],
+) -> None:
+    """A numbered item or bullet is one reported case, whatever its words (the text presents it as one)."""
+    case = Candidate("case", episode, dates=_in(dates, episode.start, episode.end))
+    for n, sentence in enumerate(sentences):
+        cues = _cues(sentence, types)
+        case.cues += cues
+        if n == 0 and not cues:
+            case.add_quote(quote_span(source.text, sentence))
+        _quote_cues(source, case, sentence, cues)
+    if case.quotes:
+        out.append(case)
+
+
+def _prose_cases(
+    source: SourceText,
+    episode: Episode,
+    sentences: list[Sentence],
+    dates: list[DateExpr],
+    types: PhraseMatcher,
+    out: list[Candidate],
+) -> None:
+    """In prose, a sentence that states an incident and dates it starts a case; a later sentence of the
+    paragraph that states one without a date of its own adds to it."""
+    case: Candidate | None = None
+    for sentence in sentences:
+        cues = _cues(sentence, types)
+        if not cues:
+            continue
+        own = [d for d in _in(dates, sentence.start, sentence.end) if d.final or d.bound]
+        if own:
+            case = Candidate("case", episode)
+            out.append(case)
+        if case is None:
+            continue
+        case.cues += cues
+        case.dates += own
+        _quote_cues(source, case, sentence, cues)
+
+
+def event_dates(
+    candidate: Candidate, doc: DocumentDates
+) -> tuple[dict[str, tuple[str, DateExpr | None]], str, str]:
+    """The date properties to propose for a candidate ({property: (value, the expression behind it)}), its
+    date basis (a date-basis concept slug) and a note on how they were chosen."""
+    stated = [d for d in candidate.dates if d.final]
+    bounds = [d for d in candidate.dates if d.bound]
+    reference = doc.reference
+    props: dict[str, tuple[str, DateExpr | None]] = {}
+    if stated:
+        first = stated[0]
+        props["date"] = (first.final, first)  # type: ignore[assignment]
+        if first.datatype in ("gMonthDay", "gMonth"):
+            bound = next((d for d in bounds if d.bound and d.bound[0] == "latest"), None)
+            if bound and bound.bound:
+                props["latestDate"] = (bound.bound[1], bound)
+                return props, "bounded-by-document", f"no year in the text; {bound.note}"
+            if reference and reference.final:
+                props["latestDate"] = (reference.final, reference)
+            return props, "bounded-by-document", "no year in the text: the document's date bounds it"
+        return props, first.basis, first.note or "stated in the text"
+    for bound in bounds:
+        if bound.bound:
+            props[f"{bound.bound[0]}Date"] = (bound.bound[1], bound)
+    if candidate.kind == "case" and doc.period and doc.period.final:
+        props.setdefault("date", (doc.period.final, doc.period))
+        return props, "report-period", "no date in the text: the period the report covers"
+    if reference and reference.final:
+        props.setdefault("latestDate", (reference.final, reference))
+        basis = "bounded-by-dateline" if doc.dateline is reference else "bounded-by-document"
+        return (
+            props,
+            basis,
+            "no date in the text: only the "
+            + ("dateline" if doc.dateline is reference else "document's date")
+            + " bounds it",
+        )
+    return props, "", "no date in the text and no date of the text: the reviewer must find one"
