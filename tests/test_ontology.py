@@ -197,14 +197,16 @@ _:appeal-date a mkg:DateBound ; mkg:date "2019-03-29"^^xsd:date ;
     mkg:dateBasis <concept/date-basis/bounded-by-document> ; mkg:boundedBy <document/appeal> ; {P} .
 <incident/obstruction> a mkg:Incident ; skos:prefLabel "Journalists impeded"@en ;
     mkg:caseNumber "1" ; mkg:listPosition 1 ;
-    mkg:date "--03-22"^^xsd:gMonthDay ; mkg:latestDate "2019-03-29"^^xsd:date ; mkg:latestBound _:appeal-date ;
+    mkg:date "--03-22"^^xsd:gMonthDay ; mkg:latestDate "2019-03-29"^^xsd:date ;
+        mkg:latestBound _:appeal-date ;
     mkg:dateBasis <concept/date-basis/bounded-by-document> ;
     mkg:incidentType <concept/incident-type/obstruction>, <concept/incident-type/police-inaction>,
         <concept/incident-type/criminal-prosecution> ;
     mkg:perpetratorType <concept/actor-type/unidentified-persons>, <concept/actor-type/police> ;
     mkg:participation [ a mkg:Participation ; mkg:agentDescription "a group of young people"@en ;
         mkg:participantRole <concept/participant-role/perpetrator> ] ,
-      [ a mkg:Participation ; mkg:agent person:elena-tsoi ; mkg:participantRole <concept/participant-role/victim> ] ;
+      [ a mkg:Participation ; mkg:agent person:elena-tsoi ;
+          mkg:participantRole <concept/participant-role/victim> ] ;
     mkg:hasAct <act/impeded>, <act/no-help>, <act/charged> ;
     mkg:reportedIn <document/appeal> ;
     mkg:claim [ a mkg:Claim ; mkg:claimant <org/kz-mfa> ;
@@ -214,18 +216,22 @@ _:appeal-date a mkg:DateBound ; mkg:date "2019-03-29"^^xsd:date ;
         mkg:claimantType <concept/actor-type/unidentified-persons> ;
         dct:description "She says the journalist hit her."@en ; {P} ] ;
     {P} .
-<act/impeded> a mkg:Act ; skos:prefLabel "Impeded"@en ; mkg:dateBasis <concept/date-basis/bounded-by-document> ;
-    mkg:date "--03-22"^^xsd:gMonthDay ; mkg:latestDate "2019-03-29"^^xsd:date ; mkg:latestBound _:appeal-date ;
+<act/impeded> a mkg:Act ; skos:prefLabel "Impeded"@en ;
+    mkg:dateBasis <concept/date-basis/bounded-by-document> ;
+    mkg:date "--03-22"^^xsd:gMonthDay ; mkg:latestDate "2019-03-29"^^xsd:date ;
+        mkg:latestBound _:appeal-date ;
     mkg:incidentType <concept/incident-type/obstruction> ;
     mkg:perpetratorType <concept/actor-type/unidentified-persons> ;
     mkg:participation [ a mkg:Participation ; mkg:agent person:elena-tsoi ;
         mkg:participantRole <concept/participant-role/victim> ] ; {P} .
-<act/no-help> a mkg:Act ; skos:prefLabel "No help"@en ; mkg:dateBasis <concept/date-basis/bounded-by-document> ;
+<act/no-help> a mkg:Act ; skos:prefLabel "No help"@en ;
+    mkg:dateBasis <concept/date-basis/bounded-by-document> ;
     mkg:latestDate "2019-03-29"^^xsd:date ; mkg:latestBound _:appeal-date ;
     mkg:incidentType <concept/incident-type/police-inaction> ;
     mkg:citedProvision <provision/kz-criminal-code-art-158> ; {P} .
 # a charge by the police: a state authority (police is narrower than state-authority)
-<act/charged> a mkg:Act ; skos:prefLabel "Charged"@en ; mkg:dateBasis <concept/date-basis/bounded-by-document> ;
+<act/charged> a mkg:Act ; skos:prefLabel "Charged"@en ;
+    mkg:dateBasis <concept/date-basis/bounded-by-document> ;
     mkg:latestDate "2019-03-29"^^xsd:date ; mkg:latestBound _:appeal-date ;
     mkg:incidentType <concept/incident-type/criminal-prosecution> ;
     mkg:perpetratorType <concept/actor-type/police> ;
@@ -243,17 +249,20 @@ _:appeal-date a mkg:DateBound ; mkg:date "2019-03-29"^^xsd:date ;
     mkg:hasAct <act/sued> ;
     mkg:relatedTo <incident/obstruction> ; {P} .
 # the act's month lies in the case's day (compared at the shorter precision)
-<act/sued> a mkg:Act ; skos:prefLabel "Sued"@en ; mkg:dateBasis <concept/date-basis/stated> ; mkg:date "2019-03"^^xsd:gYearMonth ;
+<act/sued> a mkg:Act ; skos:prefLabel "Sued"@en ; mkg:dateBasis <concept/date-basis/stated> ;
+    mkg:date "2019-03"^^xsd:gYearMonth ;
     mkg:incidentType <concept/incident-type/civil-lawsuit> ;
     mkg:demandedUnder <law/kz-criminal-code> ;
     mkg:invokedProvision <law/kz-criminal-code> ;  # the general property stays allowed
     {P} .
 
-<election/kz-2019> a mkg:Election ; skos:prefLabel "Elections"@en ; mkg:dateBasis <concept/date-basis/bounded-by-dateline> ; mkg:place <state/kazakhstan> ;
+<election/kz-2019> a mkg:Election ; skos:prefLabel "Elections"@en ;
+    mkg:dateBasis <concept/date-basis/bounded-by-dateline> ; mkg:place <state/kazakhstan> ;
     mkg:earliestDate "2019-05-07"^^xsd:date ;
     mkg:earliestBound [ a mkg:DateBound ; mkg:date "2019-05-07"^^xsd:date ;
         mkg:dateBasis <concept/date-basis/bounded-by-dateline> ; {P} ] ; {P} .
-<org/mission> a mkg:ObservationMission ; skos:prefLabel "Mission"@en ; org:subOrganizationOf <org/osce-odihr> ;
+<org/mission> a mkg:ObservationMission ; skos:prefLabel "Mission"@en ;
+    org:subOrganizationOf <org/osce-odihr> ;
     mkg:observes <election/kz-2019> ; mkg:areaOfOperation <state/kazakhstan> ; mkg:basedIn <place/warsaw> ;
     mkg:observerCount [ a schema:QuantitativeValue ; schema:name "observers"@en ; schema:minValue 300 ;
         mkg:unit <concept/unit/person> ; {P} ] ; {P} .
@@ -373,14 +382,17 @@ person:cites-a-law a mkg:Person ; skos:prefLabel "Cites A Law"@en ;
           dct:description "A claim typed with an incident type."@en ; {P} ] ;
     {P} .
 
-<act/orphan> a mkg:Act ; skos:prefLabel "Act of no case"@en ; mkg:dateBasis <concept/date-basis/stated> ; mkg:date "2019-03-01"^^xsd:date ;
+<act/orphan> a mkg:Act ; skos:prefLabel "Act of no case"@en ; mkg:dateBasis <concept/date-basis/stated> ;
+    mkg:date "2019-03-01"^^xsd:date ;
     mkg:incidentType <concept/incident-type/detention> ; {P} .
-<act/twice> a mkg:Act ; skos:prefLabel "Act of two cases"@en ; mkg:dateBasis <concept/date-basis/stated> ; mkg:date "2019-03-05"^^xsd:date ;
+<act/twice> a mkg:Act ; skos:prefLabel "Act of two cases"@en ;
+    mkg:dateBasis <concept/date-basis/stated> ; mkg:date "2019-03-05"^^xsd:date ;
     mkg:incidentType <concept/incident-type/detention> ;
     mkg:chargedUnder <law/kz-criminal-code> ; mkg:perpetratorType <concept/actor-type/business> ;
     mkg:participation [ a mkg:Participation ; mkg:agent person:elena-tsoi ;
         mkg:participantRole <concept/participant-role/victim> ] ; {P} .
-<incident/misses-its-act> a mkg:Incident ; skos:prefLabel "Case dated before its act"@en ; mkg:listPosition 3 ;
+<incident/misses-its-act> a mkg:Incident ; skos:prefLabel "Case dated before its act"@en ;
+    mkg:listPosition 3 ;
     mkg:date "2019-03-01"^^xsd:date ; mkg:dateBasis <concept/date-basis/stated> ;
     mkg:incidentType <concept/incident-type/detention> ; mkg:hasAct <act/twice> ; {P} .
 <incident/also-has-it> a mkg:Incident ; skos:prefLabel "Second case of one act"@en ; mkg:listPosition 4 ;
@@ -388,7 +400,8 @@ person:cites-a-law a mkg:Person ; skos:prefLabel "Cites A Law"@en ;
     mkg:latestBound [ a mkg:DateBound ; mkg:date "2019-03-30"^^xsd:date ; {P} ] ;
     mkg:dateBasis <concept/date-basis/bounded-by-document> ;
     mkg:incidentType <concept/incident-type/obstruction> ; mkg:hasAct <act/twice> ; {P} .
-<act/with-a-bad-fine> a mkg:Act ; skos:prefLabel "Fined without a unit"@en ; mkg:dateBasis <concept/date-basis/stated> ; mkg:date "2019-03-01"^^xsd:date ;
+<act/with-a-bad-fine> a mkg:Act ; skos:prefLabel "Fined without a unit"@en ;
+    mkg:dateBasis <concept/date-basis/stated> ; mkg:date "2019-03-01"^^xsd:date ;
     mkg:incidentType <concept/incident-type/administrative-prosecution> ;
     mkg:fine [ a schema:QuantitativeValue ; schema:name "fine"@en ; schema:value "twenty" ; {P} ] ; {P} .
 <incident/has-the-bad-fine> a mkg:Incident ; skos:prefLabel "Case with a bad fine"@en ; mkg:listPosition 5 ;
