@@ -8,8 +8,9 @@ What it writes (see ontology/MODEL.md; everything passes the shapes together wit
   outlets, a criminal code with provisions;
 - officials holding one to three posts (``mkg:Membership`` with ``org:memberDuring`` bounds) over time, and
   journalists;
-- monthly monitoring reports (one source document and named graph per year) with incidents (victims,
-  perpetrators, claims, invoked provisions), one ``qb:Observation`` per region and indicator, and meetings
+- monthly monitoring reports (one source document and named graph per year) with reported cases (their
+  position in the report, victims, perpetrators, claims) each with one act (which carries the invoked
+  provision), one ``qb:Observation`` per region and indicator, and meetings
   whose participants take part in the capacity of a membership that covers the meeting date;
 - realistic skew: people, places, states and outlets are drawn from a Zipf-like distribution, so a few are
   very active and most appear rarely;
