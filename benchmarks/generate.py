@@ -8,8 +8,9 @@ What it writes (see ontology/MODEL.md; everything passes the shapes together wit
   outlets, a criminal code with provisions;
 - officials holding one to three posts (``mkg:Membership`` with ``org:memberDuring`` bounds) over time, and
   journalists;
-- monthly monitoring reports (one source document and named graph per year) with incidents (victims,
-  perpetrators, claims, invoked provisions), one ``qb:Observation`` per region and indicator, and meetings
+- monthly monitoring reports (one source document and named graph per year) with reported cases (their
+  position in the report, victims, perpetrators, claims) each with one act (which carries the invoked
+  provision), one ``qb:Observation`` per region and indicator, and meetings
   whose participants take part in the capacity of a membership that covers the meeting date;
 - realistic skew: people, places, states and outlets are drawn from a Zipf-like distribution, so a few are
   very active and most appear rarely;
@@ -627,7 +628,7 @@ class Generator:
             for region in REGIONS:
                 self.statistics(region, ym, source)
             for n in range(rng.randint(20, 60)):
-                self.incident(f"{ym}-{n + 1}", month, end, doc, source)
+                self.incident(f"{ym}-{n + 1}", n + 1, month, end, doc, source)
                 w.entity_done()
             for n in range(rng.randint(10, 30)):
                 self.meeting(f"{ym}-{n + 1}", month, end, source)
@@ -671,9 +672,12 @@ class Generator:
         if capacity:
             w.t(node, f"{MKG}inCapacityOf", capacity)
 
-    def incident(self, key: str, month: date, end: date, doc: str, source: str) -> None:
+    def incident(self, key: str, position: int, month: date, end: date, doc: str, source: str) -> None:
+        """A reported case (its position in the monthly report) with one act of the same type, date and place,
+        which carries the provision where there is one."""
         w, rng = self.w, self.rng
         node = iri(f"incident/{key}")
+        act = iri(f"act/{key}")
         place = self.places[self.place_pick()]
         region = self.place_labels[place]
         day = month + timedelta(days=rng.randint(0, (end - month).days))
@@ -681,11 +685,15 @@ class Generator:
         self.labelled(
             node, ["Incident"], f"{types[0].replace('-', ' ').capitalize()} in {region}, {day}", source
         )
-        w.t(node, f"{MKG}date", typed(day.isoformat(), "date"))
-        w.t(node, f"{MKG}dateBasis", iri("concept/date-basis/stated"))
-        w.t(node, f"{MKG}place", place)
-        for t in types:
-            w.t(node, f"{MKG}incidentType", iri(f"concept/incident-type/{t}"))
+        self.labelled(act, ["Act"], f"{types[0].replace('-', ' ').capitalize()}, {day}", source)
+        w.t(node, f"{MKG}listPosition", typed(position, "integer"))
+        w.t(node, f"{MKG}hasAct", act)
+        for event in (node, act):
+            w.t(event, f"{MKG}date", typed(day.isoformat(), "date"))
+            w.t(event, f"{MKG}dateBasis", iri("concept/date-basis/stated"))
+            w.t(event, f"{MKG}place", place)
+            for t in types:
+                w.t(event, f"{MKG}incidentType", iri(f"concept/incident-type/{t}"))
         w.t(node, f"{MKG}reportedIn", doc)
         victim = self.journalists[self.journalist_pick()]
         self.participation(node, victim, "victim")
@@ -693,7 +701,8 @@ class Generator:
         if rng.random() < 0.5:
             body, _label, actor = rng.choice(kz_bodies[2:])
             self.participation(node, body, "perpetrator")
-            w.t(node, f"{MKG}perpetratorType", iri(f"concept/actor-type/{actor}"))
+            for event in (node, act):
+                w.t(event, f"{MKG}perpetratorType", iri(f"concept/actor-type/{actor}"))
             if rng.random() < 0.6:
                 claim = w.bnode()
                 w.t(node, f"{MKG}claim", claim)
@@ -703,9 +712,10 @@ class Generator:
                 self.provenance(claim, source)
         else:
             self.participation(node, None, "perpetrator", description="unidentified persons")
-            w.t(node, f"{MKG}perpetratorType", iri("concept/actor-type/unidentified-persons"))
+            for event in (node, act):
+                w.t(event, f"{MKG}perpetratorType", iri("concept/actor-type/unidentified-persons"))
         if "criminal-prosecution" in types or "criminal-complaint" in types:
-            w.t(node, f"{MKG}invokedProvision", rng.choice(self.provisions))
+            w.t(act, f"{MKG}invokedProvision", rng.choice(self.provisions))
         w.t(
             node,
             f"{DCT}description",

@@ -336,8 +336,9 @@ CROSS_ENGINE_QUERIES = {
     "path": """SELECT DISTINCT ?unit WHERE { ?unit org:subOrganizationOf+ ?top .
         ?top skos:prefLabel ?l . FILTER(CONTAINS(LCASE(STR(?l)), "osce")) }""",
     "subclass_path": """SELECT DISTINCT ?person WHERE { ?person a/rdfs:subClassOf* mkg:Person }""",
+    # (events only: the blank date-bound nodes that justify a bound carry mkg:date too)
     "date_filter": """SELECT DISTINCT ?event ?date WHERE { ?event mkg:date ?date .
-        FILTER(DATATYPE(?date) = xsd:date && ?date >= "2019-01-01"^^xsd:date) }""",
+        FILTER(isIRI(?event) && DATATYPE(?date) = xsd:date && ?date >= "2019-01-01"^^xsd:date) }""",
     "date_bounds": """SELECT DISTINCT ?event ?bound WHERE {
         { ?event mkg:latestDate ?bound } UNION { ?event mkg:earliestDate ?bound }
         FILTER(YEAR(?bound) >= 2007) }""",

@@ -99,6 +99,7 @@ PREFIXES = """
 @prefix eli: <http://data.europa.eu/eli/ontology#> .
 @prefix qb: <http://purl.org/linked-data/cube#> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix schema: <https://schema.org/> .
 @base <https://w3id.org/mediakg/id/> .
 """
 
@@ -144,7 +145,9 @@ person:elena-tsoi a mkg:Person ; skos:prefLabel "Elena Tsoi"@en ; {P} .
 
 <meeting/atamkulov-gisladottir> a mkg:Meeting ; skos:prefLabel "Atamkulov meets Gísladóttir"@en ;
     mkg:date "2019-05-07"^^xsd:date ; mkg:latestDate "2019-05-07"^^xsd:date ;
-    mkg:dateBasis <concept/date-basis/stated> ; mkg:place <place/warsaw> ;
+    mkg:latestBound [ a mkg:DateBound ; mkg:date "2019-05-07"^^xsd:date ;
+        mkg:dateBasis <concept/date-basis/bounded-by-dateline> ; mkg:boundedBy src:s1 ; {P} ] ;
+    mkg:dateBasis <concept/date-basis/stated> ; mkg:place <place/warsaw> ; mkg:reportedFrom <place/warsaw> ;
     mkg:participation
         [ a mkg:Participation ; mkg:agent person:beibut-atamkulov ;
           mkg:participantRole <concept/participant-role/participant> ;
@@ -185,15 +188,26 @@ person:elena-tsoi a mkg:Person ; skos:prefLabel "Elena Tsoi"@en ; {P} .
     mkg:date "2019-03"^^xsd:gYearMonth ; mkg:coversPeriod "2019-03"^^xsd:gYearMonth ;
     mkg:describedIn src:s1 ; dct:creator <org/adil-soz> ; dct:publisher <org/adil-soz> ; {P} .
 
-# a day without year, bounded by the appeal: not compared with the appeal date
+<document/toolkit> a mkg:Document ; skos:prefLabel "Toolkit"@en ; mkg:describedIn src:s1 ;
+    mkg:presentedAt <meeting/atamkulov-gisladottir> ; mkg:presentedBy <org/osce-odihr> ; {P} .
+
+# a day without year, bounded by the appeal: not compared with the appeal date. A reported case with its acts;
+# its types, perpetrator types and victims include theirs, its range covers theirs.
+_:appeal-date a mkg:DateBound ; mkg:date "2019-03-29"^^xsd:date ;
+    mkg:dateBasis <concept/date-basis/bounded-by-document> ; mkg:boundedBy <document/appeal> ; {P} .
 <incident/obstruction> a mkg:Incident ; skos:prefLabel "Journalists impeded"@en ;
+    mkg:caseNumber "1" ; mkg:listPosition 1 ;
     mkg:date "--03-22"^^xsd:gMonthDay ; mkg:latestDate "2019-03-29"^^xsd:date ;
+        mkg:latestBound _:appeal-date ;
     mkg:dateBasis <concept/date-basis/bounded-by-document> ;
-    mkg:incidentType <concept/incident-type/obstruction>, <concept/incident-type/police-inaction> ;
-    mkg:perpetratorType <concept/actor-type/unidentified-persons> ;
+    mkg:incidentType <concept/incident-type/obstruction>, <concept/incident-type/police-inaction>,
+        <concept/incident-type/criminal-prosecution> ;
+    mkg:perpetratorType <concept/actor-type/unidentified-persons>, <concept/actor-type/police> ;
     mkg:participation [ a mkg:Participation ; mkg:agentDescription "a group of young people"@en ;
-        mkg:participantRole <concept/participant-role/perpetrator> ] ;
-    mkg:citedProvision <provision/kz-criminal-code-art-158> ; mkg:chargedUnder <law/kz-criminal-code> ;
+        mkg:participantRole <concept/participant-role/perpetrator> ] ,
+      [ a mkg:Participation ; mkg:agent person:elena-tsoi ;
+          mkg:participantRole <concept/participant-role/victim> ] ;
+    mkg:hasAct <act/impeded>, <act/no-help>, <act/charged> ;
     mkg:reportedIn <document/appeal> ;
     mkg:claim [ a mkg:Claim ; mkg:claimant <org/kz-mfa> ;
         dct:description "The ministry denies it."@en ; {P} ] ,
@@ -202,13 +216,59 @@ person:elena-tsoi a mkg:Person ; skos:prefLabel "Elena Tsoi"@en ; {P} .
         mkg:claimantType <concept/actor-type/unidentified-persons> ;
         dct:description "She says the journalist hit her."@en ; {P} ] ;
     {P} .
+<act/impeded> a mkg:Act ; skos:prefLabel "Impeded"@en ;
+    mkg:dateBasis <concept/date-basis/bounded-by-document> ;
+    mkg:date "--03-22"^^xsd:gMonthDay ; mkg:latestDate "2019-03-29"^^xsd:date ;
+        mkg:latestBound _:appeal-date ;
+    mkg:incidentType <concept/incident-type/obstruction> ;
+    mkg:perpetratorType <concept/actor-type/unidentified-persons> ;
+    mkg:participation [ a mkg:Participation ; mkg:agent person:elena-tsoi ;
+        mkg:participantRole <concept/participant-role/victim> ] ; {P} .
+<act/no-help> a mkg:Act ; skos:prefLabel "No help"@en ;
+    mkg:dateBasis <concept/date-basis/bounded-by-document> ;
+    mkg:latestDate "2019-03-29"^^xsd:date ; mkg:latestBound _:appeal-date ;
+    mkg:incidentType <concept/incident-type/police-inaction> ;
+    mkg:citedProvision <provision/kz-criminal-code-art-158> ; {P} .
+# a charge by the police: a state authority (police is narrower than state-authority)
+<act/charged> a mkg:Act ; skos:prefLabel "Charged"@en ;
+    mkg:dateBasis <concept/date-basis/bounded-by-document> ;
+    mkg:latestDate "2019-03-29"^^xsd:date ; mkg:latestBound _:appeal-date ;
+    mkg:incidentType <concept/incident-type/criminal-prosecution> ;
+    mkg:perpetratorType <concept/actor-type/police> ;
+    mkg:chargedUnder <law/kz-criminal-code> ;
+    mkg:fine [ a schema:QuantitativeValue ; schema:name "fine"@en ; schema:value 20 ;
+        mkg:unit <concept/unit/mci> ; {P} ] ; {P} .
 # "2019-03-22" vs a report dated "2019-03": same month, not later
 <incident/same-month> a mkg:Incident ; skos:prefLabel "Incident in the report month"@en ;
+    mkg:listPosition 2 ;
     mkg:date "2019-03-22"^^xsd:date ; mkg:earliestDate "2019"^^xsd:gYear ;
+    mkg:earliestBound [ a mkg:DateBound ; mkg:date "2019"^^xsd:gYear ;
+        mkg:dateBasis <concept/date-basis/report-period> ; {P} ] ;
     mkg:dateBasis <concept/date-basis/stated> ;
     mkg:incidentType <concept/incident-type/civil-lawsuit> ; mkg:reportedIn <document/report> ;
-    mkg:invokedProvision <law/kz-criminal-code> ;  # the general property stays allowed
+    mkg:hasAct <act/sued> ;
     mkg:relatedTo <incident/obstruction> ; {P} .
+# the act's month lies in the case's day (compared at the shorter precision)
+<act/sued> a mkg:Act ; skos:prefLabel "Sued"@en ; mkg:dateBasis <concept/date-basis/stated> ;
+    mkg:date "2019-03"^^xsd:gYearMonth ;
+    mkg:incidentType <concept/incident-type/civil-lawsuit> ;
+    mkg:demandedUnder <law/kz-criminal-code> ;
+    mkg:invokedProvision <law/kz-criminal-code> ;  # the general property stays allowed
+    {P} .
+
+<election/kz-2019> a mkg:Election ; skos:prefLabel "Elections"@en ;
+    mkg:dateBasis <concept/date-basis/bounded-by-dateline> ; mkg:place <state/kazakhstan> ;
+    mkg:earliestDate "2019-05-07"^^xsd:date ;
+    mkg:earliestBound [ a mkg:DateBound ; mkg:date "2019-05-07"^^xsd:date ;
+        mkg:dateBasis <concept/date-basis/bounded-by-dateline> ; {P} ] ; {P} .
+<org/mission> a mkg:ObservationMission ; skos:prefLabel "Mission"@en ;
+    org:subOrganizationOf <org/osce-odihr> ;
+    mkg:observes <election/kz-2019> ; mkg:areaOfOperation <state/kazakhstan> ; mkg:basedIn <place/warsaw> ;
+    mkg:observerCount [ a schema:QuantitativeValue ; schema:name "observers"@en ; schema:minValue 300 ;
+        mkg:unit <concept/unit/person> ; {P} ] ; {P} .
+<project/p1> a mkg:Project ; skos:prefLabel "A project"@en ; mkg:carriedOutBy <org/osce-odihr> ;
+    mkg:supportedBy <state/kazakhstan> ; {P} .
+<place/region> a mkg:Place ; skos:prefLabel "A region"@en ; mkg:capital <place/warsaw> ; {P} .
 
 <dataset/adil-soz-monitoring> a qb:DataSet ; qb:structure mkg:MonitoringStructure .
 <statistic/criminal-charges-2020-08> a qb:Observation, mkg:Statistic ;
@@ -322,6 +382,33 @@ person:cites-a-law a mkg:Person ; skos:prefLabel "Cites A Law"@en ;
           dct:description "A claim typed with an incident type."@en ; {P} ] ;
     {P} .
 
+<act/orphan> a mkg:Act ; skos:prefLabel "Act of no case"@en ; mkg:dateBasis <concept/date-basis/stated> ;
+    mkg:date "2019-03-01"^^xsd:date ;
+    mkg:incidentType <concept/incident-type/detention> ; {P} .
+<act/twice> a mkg:Act ; skos:prefLabel "Act of two cases"@en ;
+    mkg:dateBasis <concept/date-basis/stated> ; mkg:date "2019-03-05"^^xsd:date ;
+    mkg:incidentType <concept/incident-type/detention> ;
+    mkg:chargedUnder <law/kz-criminal-code> ; mkg:perpetratorType <concept/actor-type/business> ;
+    mkg:participation [ a mkg:Participation ; mkg:agent person:elena-tsoi ;
+        mkg:participantRole <concept/participant-role/victim> ] ; {P} .
+<incident/misses-its-act> a mkg:Incident ; skos:prefLabel "Case dated before its act"@en ;
+    mkg:listPosition 3 ;
+    mkg:date "2019-03-01"^^xsd:date ; mkg:dateBasis <concept/date-basis/stated> ;
+    mkg:incidentType <concept/incident-type/detention> ; mkg:hasAct <act/twice> ; {P} .
+<incident/also-has-it> a mkg:Incident ; skos:prefLabel "Second case of one act"@en ; mkg:listPosition 4 ;
+    mkg:earliestDate "2019-03-01"^^xsd:date ; mkg:latestDate "2019-03-31"^^xsd:date ;
+    mkg:latestBound [ a mkg:DateBound ; mkg:date "2019-03-30"^^xsd:date ; {P} ] ;
+    mkg:dateBasis <concept/date-basis/bounded-by-document> ;
+    mkg:incidentType <concept/incident-type/obstruction> ; mkg:hasAct <act/twice> ; {P} .
+<act/with-a-bad-fine> a mkg:Act ; skos:prefLabel "Fined without a unit"@en ;
+    mkg:dateBasis <concept/date-basis/stated> ; mkg:date "2019-03-01"^^xsd:date ;
+    mkg:incidentType <concept/incident-type/administrative-prosecution> ;
+    mkg:fine [ a schema:QuantitativeValue ; schema:name "fine"@en ; schema:value "twenty" ; {P} ] ; {P} .
+<incident/has-the-bad-fine> a mkg:Incident ; skos:prefLabel "Case with a bad fine"@en ; mkg:listPosition 5 ;
+    mkg:date "2019-03-01"^^xsd:date ; mkg:dateBasis <concept/date-basis/stated> ;
+    mkg:incidentType <concept/incident-type/administrative-prosecution> ;
+    mkg:hasAct <act/with-a-bad-fine> ; {P} .
+
 <statistic/broken> a qb:Observation, mkg:Statistic ; qb:dataSet <dataset/adil-soz-monitoring> ;
     mkg:refPeriodStart "2020-08"^^xsd:gYearMonth ; mkg:refPeriodEnd "2020-01"^^xsd:gYearMonth ;
     mkg:indicator <concept/indicator/criminal-chargez> ; mkg:value "two" ;
@@ -422,11 +509,54 @@ EXPECTED = [
     ("", "of mkg:claimantType is not a concept of the scheme id:concept/actor-type"),
     (
         "id:incident/bad-claims",
-        "mkg:invokedProvision (mkg:chargedUnder, mkg:citedProvision) must point to a mkg:LegalProvision",
+        "mkg:invokedProvision (mkg:chargedUnder, mkg:demandedUnder, mkg:citedProvision) must point to a "
+        "mkg:LegalProvision",
     ),
-    ("id:document/appeal-2", "mkg:chargedUnder is used on a mkg:Incident only"),
+    ("id:incident/bad-claims", "mkg:chargedUnder and mkg:demandedUnder are used on a mkg:Act only"),
+    ("id:document/appeal-2", "mkg:chargedUnder and mkg:demandedUnder are used on a mkg:Act only"),
     ("id:document/appeal-2", "mkg:claim is used on events only"),
-    ("id:person/cites-a-law", "are used on a mkg:Incident or a mkg:Document (e.g. the appeal) only"),
+    ("id:person/cites-a-law", "are used on a mkg:Act (one act of a case) or a mkg:Document"),
+    # cases and acts
+    ("id:act/orphan", "Every act belongs to exactly one reported case"),
+    ("id:act/twice", "Every act belongs to exactly one reported case"),
+    ("id:incident/no-type", "A reported case (mkg:Incident) needs at least one act"),
+    ("id:incident/no-type", "A reported case needs exactly one mkg:listPosition"),
+    (
+        "id:incident/misses-its-act",
+        "Act id:act/twice of case id:incident/misses-its-act lies outside the case's date range: it may end "
+        "after the case (act until 2019-03-05, case until 2019-03-01)",
+    ),
+    (
+        "id:incident/misses-its-act",
+        "Case id:incident/misses-its-act does not carry what its act id:act/twice has: the victim "
+        "id:person/elena-tsoi",
+    ),
+    (
+        "id:incident/misses-its-act",
+        "Case id:incident/misses-its-act does not carry what its act id:act/twice has: mkg:perpetratorType "
+        "id:concept/actor-type/business",
+    ),
+    (
+        "id:incident/also-has-it",
+        "does not carry what its act id:act/twice has: mkg:incidentType id:concept/incident-type/detention",
+    ),
+    (
+        "id:act/twice",
+        "id:act/twice is charged under id:law/kz-criminal-code, but none of its perpetrator types is a state "
+        "authority",
+    ),
+    (
+        "id:incident/also-has-it",
+        "id:incident/also-has-it: mkg:earliestDate 2019-03-01 has no mkg:earliestBound with that date",
+    ),
+    (
+        "id:incident/also-has-it",
+        "id:incident/also-has-it: mkg:latestDate 2019-03-31 has no mkg:latestBound with that date",
+    ),
+    ("id:incident/also-has-it", "mkg:latestBound dated 2019-03-30 is not the mkg:latestDate of the event"),
+    ("", "A date bound needs its mkg:dateBasis"),
+    ("", "A quantity needs exactly one mkg:unit"),
+    ("", "schema:value, schema:minValue and schema:maxValue of a quantity are an xsd:integer or xsd:decimal"),
 ]
 
 
@@ -562,9 +692,13 @@ def test_core_alignments(ontology: Graph) -> None:
 
 def test_provision_relations_and_claims(ontology: Graph) -> None:
     """chargedUnder and citedProvision refine invokedProvision; claims hang off any sem:Event."""
-    for sub in (MKG.chargedUnder, MKG.citedProvision):
+    for sub in (MKG.chargedUnder, MKG.demandedUnder, MKG.citedProvision):
         assert (sub, RDFS.subPropertyOf, MKG.invokedProvision) in ontology
-    assert (MKG.chargedUnder, RDFS.domain, MKG.Incident) in ontology
+    # charges and demands are made in acts (one act of a reported case)
+    assert (MKG.chargedUnder, RDFS.domain, MKG.Act) in ontology
+    assert (MKG.demandedUnder, RDFS.domain, MKG.Act) in ontology
+    assert (MKG.hasAct, RDFS.domain, MKG.Incident) in ontology
+    assert (MKG.hasAct, RDFS.range, MKG.Act) in ontology
     # no rdfs:domain on the general property and on citedProvision: an appeal (a mkg:Document) cites too
     assert ontology.value(MKG.invokedProvision, RDFS.domain) is None
     assert ontology.value(MKG.citedProvision, RDFS.domain) is None
@@ -632,7 +766,7 @@ def test_small_schemes_match_model(concepts: Graph) -> None:
         "participant-role": roles.group(1).split("|"),
         "date-basis": re.findall(r"`id:concept/date-basis/([a-z-]+)`", text),
         "law-type": re.search(r"id:concept/law-type/([a-z|]+)`", text).group(1).split("|"),
-        "unit": ["count", "kzt"],
+        "unit": ["count", "person", "kzt", "mci", "hour", "minute"],
     }
     for scheme, slugs in expected.items():
         members = {str(c) for c in concepts.subjects(SKOS.inScheme, URIRef(f"{ID}concept/{scheme}"))}

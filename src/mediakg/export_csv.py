@@ -1,4 +1,5 @@
-"""Flat CSV tables of the core classes (meetings, officials, organisations, laws, incidents) for spreadsheets.
+"""Flat CSV tables of the core classes (meetings, officials, organisations, laws, reported cases and their
+acts) for spreadsheets.
 
 One row per entity of the class (members of sub-classes included); several values in one cell are joined with
 `` | ``. Every table has the columns of :data:`COMMON`; some add their own (:class:`Table`).
@@ -58,6 +59,15 @@ def _labels_of_any(g: Graph, subject: Node, prop: URIRef) -> str:
     return _join(label(g, o) for p in props for o in g.objects(subject, p))
 
 
+def _over_acts(cell: Callable[[Graph, Node], str]) -> Callable[[Graph, Node], str]:
+    """A case's cell from its acts' cells (provisions are stated on the act, not on its case)."""
+
+    def cases_cell(g: Graph, case: Node) -> str:
+        return _join(v for act in g.objects(case, MKG.hasAct) for v in cell(g, act).split(SEP) if v)
+
+    return cases_cell
+
+
 def _participants(g: Graph, subject: Node) -> str:
     out = []
     for p in g.objects(subject, MKG.participation):
@@ -95,6 +105,19 @@ class Table:
     extra: dict[str, Callable[[Graph, Node], str]] = field(default_factory=dict)
 
 
+PROVISION_CELLS: dict[str, Callable[[Graph, Node], str]] = {
+    "charged_under": lambda g, s: _labels_of(g, s, MKG.chargedUnder),
+    "demanded_under": lambda g, s: _labels_of(g, s, MKG.demandedUnder),
+    "cited_provisions": lambda g, s: _labels_of(g, s, MKG.citedProvision),
+    # every provision in any relation, sub-properties of mkg:invokedProvision included
+    "invoked_provisions": lambda g, s: _labels_of_any(g, s, MKG.invokedProvision),
+}
+EVENT_CELLS: dict[str, Callable[[Graph, Node], str]] = {
+    "incident_types": lambda g, s: _labels_of(g, s, MKG.incidentType),
+    "perpetrator_types": lambda g, s: _labels_of(g, s, MKG.perpetratorType),
+    "description": lambda g, s: _labels_of(g, s, DCTERMS.description),
+}
+
 TABLES: tuple[Table, ...] = (
     Table("meetings", MKG.Meeting, {"description": lambda g, s: _labels_of(g, s, DCTERMS.description)}),
     Table("officials", MKG.Official, {"posts": _posts}),
@@ -114,17 +137,27 @@ TABLES: tuple[Table, ...] = (
             "jurisdiction": lambda g, s: _labels_of(g, s, MKG.jurisdiction),
         },
     ),
+    # reported cases: their number and position in the reporting document, their acts, and the provisions of
+    # those acts
     Table(
         "incidents",
         MKG.Incident,
         {
-            "incident_types": lambda g, s: _labels_of(g, s, MKG.incidentType),
-            "perpetrator_types": lambda g, s: _labels_of(g, s, MKG.perpetratorType),
-            "charged_under": lambda g, s: _labels_of(g, s, MKG.chargedUnder),
-            "cited_provisions": lambda g, s: _labels_of(g, s, MKG.citedProvision),
-            # every provision in any relation, sub-properties of mkg:invokedProvision included
-            "invoked_provisions": lambda g, s: _labels_of_any(g, s, MKG.invokedProvision),
-            "description": lambda g, s: _labels_of(g, s, DCTERMS.description),
+            "case_number": lambda g, s: _join(g.objects(s, MKG.caseNumber)),
+            "list_position": lambda g, s: _join(g.objects(s, MKG.listPosition)),
+            "reported_in": lambda g, s: _labels_of(g, s, MKG.reportedIn),
+            "acts": lambda g, s: _labels_of(g, s, MKG.hasAct),
+            **{name: _over_acts(cell) for name, cell in PROVISION_CELLS.items()},
+            **EVENT_CELLS,
+        },
+    ),
+    Table(
+        "acts",
+        MKG.Act,
+        {
+            "case": lambda g, s: _join(label(g, c) for c in g.subjects(MKG.hasAct, s)),
+            **PROVISION_CELLS,
+            **EVENT_CELLS,
         },
     ),
 )
