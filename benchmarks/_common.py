@@ -78,8 +78,8 @@ def real_nquads(out: Path) -> Path:
     mapped, and validity does not change the cost of answering."""
     import warnings
 
-    from mediakg.merge import merge
-    from mediakg.parse import project_inputs
+    from mediakg.graph.merge import merge
+    from mediakg.graph.parse import project_inputs
     from mediakg.paths import ProjectPaths
 
     merged = merge(project_inputs(ProjectPaths(ROOT)))

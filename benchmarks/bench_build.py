@@ -15,7 +15,7 @@ processes do the work the build does, each timed phase by phase, each with its o
   seconds; the results then say "not run" or "timed out" instead of a time;
 - ``oxigraph`` child (every size): bulk-load the N-Quads and ontology/ into an in-memory pyoxigraph store
   (``ox_load``), find the ill-typed literals (``ox_literals``), then run the oxigraph SHACL engine
-  (mediakg.shacl_oxigraph) with two worker threads (``ox_shacl``) and with one (``ox_shacl_1``).
+  (mediakg.validation.shacl_oxigraph) with two worker threads (``ox_shacl``) and with one (``ox_shacl_1``).
 
 Everything is bounded: a child that passes its time limit is killed with its process group.
 """
@@ -98,11 +98,12 @@ def child_write(path: Path, out: Path) -> None:
 
 
 def child_validate(path: Path) -> None:
-    """Parse, then pyshacl over data + ontology, run as the build runs it (mediakg.validate.run_shacl)."""
+    """Parse, then pyshacl over data + ontology, run as the build runs it
+    (mediakg.validation.shacl.run_shacl)."""
     from rdflib import Graph
     from rdflib.namespace import SH
 
-    from mediakg.validate import run_shacl
+    from mediakg.validation.shacl import run_shacl
 
     ds = _parse(path)
     started = time.perf_counter()
@@ -127,7 +128,7 @@ def child_oxigraph(path: Path) -> None:
     import pyoxigraph
     from rdflib import Graph
 
-    from mediakg.shacl_oxigraph import ill_typed_literals, validate_store
+    from mediakg.validation.shacl_oxigraph import ill_typed_literals, validate_store
 
     started = time.perf_counter()
     store = pyoxigraph.Store()

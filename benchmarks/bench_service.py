@@ -18,7 +18,7 @@ For each dataset size (see _common.bench_dataset), on 127.0.0.1 and random free 
   ``rdflib-endpoint`` (its own CLI over the file; up to ``--rdflib-max``, 100k by default).
 
 Each named question is sent as the same SPARQL text to every SPARQL endpoint: its default parameters
-inlined as a ``VALUES`` row (mediakg.backends.bind.inject_values), because the raw servers have no parameter
+inlined as a ``VALUES`` row (mediakg.store.bind.inject_values), because the raw servers have no parameter
 binding. ``/api/<name>`` is called without parameters (the defaults apply). Ratios compare each of our
 targets with the raw store it sits on (mediakg and remote-oxigraph: oxigraph; remote-virtuoso: virtuoso).
 
@@ -88,8 +88,8 @@ SPARQL_JSON = "application/sparql-results+json"
 
 def question_texts(names: list[str]) -> dict[str, str]:
     """SPARQL text of each named question with its default parameters inlined as a VALUES row."""
-    from mediakg.backends.bind import inject_values
-    from mediakg.queries import bind_params, load_questions, to_oxigraph
+    from mediakg.questions.catalogue import bind_params, load_questions, to_oxigraph
+    from mediakg.store.bind import inject_values
 
     questions = load_questions(ROOT / "queries")
     missing = [n for n in names if n not in questions]

@@ -41,7 +41,7 @@ from typing import TextIO
 import pyoxigraph as ox
 from rdflib import Literal
 
-from mediakg.entail import (
+from mediakg.graph.entail import (
     ENTAILED_GRAPH,
     INSTANCE_OF,
     LOCATED_IN,
@@ -325,7 +325,7 @@ class Done(Exception):
 
 def class_closure(ontology: Path = ROOT / "ontology") -> dict[str, list[str]]:
     """mkg: class -> the mkg: classes its instances are instances of (itself and its superclasses), from the
-    ontology's rdfs:subClassOf, computed the way the build does (mediakg.entail.closure)."""
+    ontology's rdfs:subClassOf, computed the way the build does (mediakg.graph.entail.closure)."""
     edges = [
         (q.subject.value, SUB_CLASS_OF, q.object.value)
         for path in sorted(ontology.glob("*.ttl"))

@@ -22,8 +22,8 @@ import pyoxigraph as ox
 import pytest
 
 from mediakg.build import build
-from mediakg.entail import entail_store
-from mediakg.parse import project_inputs
+from mediakg.graph.entail import entail_store
+from mediakg.graph.parse import project_inputs
 from mediakg.paths import ProjectPaths
 
 REPO = Path(__file__).resolve().parents[1]

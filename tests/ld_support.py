@@ -16,7 +16,7 @@ import pytest
 from rdflib import Dataset, URIRef
 
 from mediakg.errors import MediakgError
-from mediakg.namespaces import ONTOLOGY_IRI
+from mediakg.graph.namespaces import ONTOLOGY_IRI
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO / "tests" / "data" / "linked_data_fixture.trig"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import socket
 
-from mediakg.service.worker import Job
+from mediakg.query.worker import Job
 
 
 def connect_outcome(port: int) -> Job:

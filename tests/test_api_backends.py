@@ -29,7 +29,7 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from mediakg.queries import load_questions
+from mediakg.questions.catalogue import load_questions
 from oxigraph_support import OxigraphServer
 from service_fixtures import server_factory  # noqa: F401 - module-scoped fixture
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mediakg.service.executor import QueryExecutor, WorkerCrashed
+from mediakg.query.pool import QueryExecutor, WorkerCrashed
 from oxigraph_support import generate_dataset
 
 ALL = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"

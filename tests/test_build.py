@@ -14,8 +14,8 @@ from rdflib.compare import isomorphic
 
 from conftest import snapshot
 from mediakg.build import NQUADS, OUTPUTS, STORE, SUMMARY, TRIG, BuildFailed, build, ensure_build, is_stale
-from mediakg.entail import ENTAILED_GRAPH
-from mediakg.namespaces import ONTOLOGY_IRI, reference_graph_iri, source_iri
+from mediakg.graph.entail import ENTAILED_GRAPH
+from mediakg.graph.namespaces import ONTOLOGY_IRI, reference_graph_iri, source_iri
 from mediakg.paths import ProjectPaths
 
 CORE_CLASSES = (
@@ -60,7 +60,8 @@ def test_tiny_build_writes_every_output(tiny_project: Path) -> None:
     assert summary["entities"]["mkg:Person"] == 1  # the Official counts as a Person
     assert summary["entities"]["mkg:Place"] == 2
     assert summary["quotes"] == 2 and summary["quotes_checked"] == {"src1": 2}
-    # the build adds the entailed graph (class and containment closures, mediakg.entail) to the file graphs
+    # the build adds the entailed graph (class and containment closures, mediakg.graph.entail) to the file
+    # graphs
     files = {ONTOLOGY_IRI, source_iri("src1"), reference_graph_iri("places")}
     assert set(summary["graphs"]) == files | {ENTAILED_GRAPH}
     assert summary["graphs"][ONTOLOGY_IRI]["files"] == ["ontology/concepts.ttl", "ontology/mediakg.ttl"]

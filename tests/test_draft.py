@@ -20,7 +20,7 @@ from mediakg.draft.core import Drafter
 from mediakg.draft.evaluate import load_gold, score
 from mediakg.draft.graph import load_graph, project_files
 from mediakg.draft.render import render
-from mediakg.quotes import normalise
+from mediakg.validation.quotes import normalise
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = Path(os.environ.get("MEDIAKG_SOURCES", ROOT.parent / "shared" / "sources"))

@@ -13,12 +13,12 @@ from rdflib import RDF, RDFS, BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT
 
 from ld_support import linked_data_build
-from mediakg.describe import DESCRIBE_QUERY, describe_in_store, describe_query, describe_substitutions
-from mediakg.entail import ENTAILED_GRAPH, ENTAILED_PROPERTIES, ENTAILMENT_ACTIVITY
 from mediakg.errors import MediakgError
-from mediakg.export import FORMATS, export_build, load_dataset
-from mediakg.export_csv import TABLES
-from mediakg.namespaces import MKG
+from mediakg.graph.entail import ENTAILED_GRAPH, ENTAILED_PROPERTIES, ENTAILMENT_ACTIVITY
+from mediakg.graph.namespaces import MKG
+from mediakg.publish.describe import DESCRIBE_QUERY, describe_in_store, describe_query, describe_substitutions
+from mediakg.publish.export import FORMATS, export_build, load_dataset
+from mediakg.publish.tables import TABLES
 
 VOID = Namespace("http://rdfs.org/ns/void#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")

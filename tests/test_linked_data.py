@@ -25,7 +25,7 @@ from rdflib.namespace import SKOS
 
 from browser_support import BrowserPage, screenshot
 from ld_support import linked_data_build
-from mediakg.namespaces import ID_BASE, MKG, OA
+from mediakg.graph.namespaces import ID_BASE, MKG, OA
 from mediakg.service.app import create_app
 from mediakg.service.ld_render import Linker, date_sort_key, display_date
 from mediakg.service.settings import Settings

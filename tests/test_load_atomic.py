@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from mediakg.backends.embedded import EmbeddedBackend
-from mediakg.backends.remote import STAGING_MARKER, RemoteBackend
-from mediakg.load import file_hash, live_manifest
+from mediakg.store.embedded import EmbeddedBackend
+from mediakg.store.load import file_hash, live_manifest
+from mediakg.store.remote import STAGING_MARKER, RemoteBackend
 from oxigraph_support import ROOT, OxigraphServer, free_port, generate_dataset
 
 # Questions asked of the old data after the crash; answers must equal those of an embedded store.
@@ -150,7 +150,7 @@ def test_endpoint_without_graph_store_needs_the_option(small):
 
 def _sent_params(backend: RemoteBackend, query: str) -> dict[str, list[str]]:
     """The dataset parameters ``backend`` would send with ``query`` right now."""
-    from mediakg.backends.remote import uses_named_graphs
+    from mediakg.store.remote import uses_named_graphs
 
     return backend._dataset_params((), (), uses_named_graphs(query))
 
@@ -159,8 +159,8 @@ def test_union_mode_only_while_the_store_holds_just_the_live_graphs(binary, tmp_
     """A load that leaves Oxigraph holding only the live graphs lets readers use its union default graph
     (one graph instead of a list, faster); the next load takes that back before it writes anything, and a
     graph that is not ours keeps readers listing the live graphs."""
-    from mediakg.backends.remote import GraphStore
-    from mediakg.load import load_dataset
+    from mediakg.store.load import load_dataset
+    from mediakg.store.remote import GraphStore
 
     server = OxigraphServer(binary, tmp_path / "db").start()
     try:

@@ -18,12 +18,11 @@ import pytest
 from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.namespace import XSD
 
-from mediakg.backends.bind import inject_values
-from mediakg.entail import ENTAILED_GRAPH, add_entailments
 from mediakg.errors import UsageError
-from mediakg.parse import project_inputs
+from mediakg.graph.entail import ENTAILED_GRAPH, add_entailments
+from mediakg.graph.parse import project_inputs
 from mediakg.paths import ProjectPaths
-from mediakg.queries import (
+from mediakg.questions.catalogue import (
     PARAM_TYPES,
     ParamError,
     Question,
@@ -37,7 +36,8 @@ from mediakg.queries import (
     to_oxigraph,
     to_rdflib,
 )
-from mediakg.store import open_store
+from mediakg.store.bind import inject_values
+from mediakg.store.local import open_store
 
 REPO = Path(__file__).resolve().parents[1]
 ID = "https://w3id.org/mediakg/id/"

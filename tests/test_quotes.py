@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from mediakg.errors import MediakgError
-from mediakg.merge import merge
-from mediakg.parse import project_inputs
+from mediakg.graph.merge import merge
+from mediakg.graph.parse import project_inputs
 from mediakg.paths import ProjectPaths
-from mediakg.quotes import check_quotes, normalise
+from mediakg.validation.quotes import check_quotes, normalise
 
 
 def test_normalise_collapses_every_kind_of_whitespace() -> None:

@@ -11,10 +11,10 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from mediakg.backends.base import QueryRejected, QueryTimeout, StoreUnavailable
-from mediakg.backends.embedded import EmbeddedBackend
-from mediakg.backends.remote import GraphStore, RemoteBackend
-from mediakg.load import load_dataset
+from mediakg.store.base import QueryRejected, QueryTimeout, StoreUnavailable
+from mediakg.store.embedded import EmbeddedBackend
+from mediakg.store.load import load_dataset
+from mediakg.store.remote import GraphStore, RemoteBackend
 from oxigraph_support import OxigraphServer, free_port
 
 # A small dataset in the project's shape: two source graphs, a reference graph, blank nodes, language tags,

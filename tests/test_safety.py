@@ -14,8 +14,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from mediakg.service.errors import QueryRejected, UpdateRefused
-from mediakg.service.query_check import Limits, check_text
+from mediakg.query.errors import QueryRejected, UpdateRefused
+from mediakg.query.gate import Limits, check_text
 from service_fixtures import server_factory  # noqa: F401  (fixture)
 
 EX = "http://example.org/"

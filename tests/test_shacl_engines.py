@@ -1,4 +1,5 @@
-"""The oxigraph SHACL engine (mediakg.shacl_oxigraph) against the reference, pyshacl: the same (focus, path,
+"""The oxigraph SHACL engine (mediakg.validation.shacl_oxigraph) against the reference, pyshacl: the same
+(focus, path,
 component) results and messages on the real data, on the bad-data corpus and on synthetic data with
 injected faults of every constraint kind the shapes use; plus what the engine refuses."""
 
@@ -14,11 +15,10 @@ from rdflib import Graph
 
 from mediakg.build import _shape_inputs, build
 from mediakg.errors import MediakgError
-from mediakg.merge import merge
-from mediakg.parse import extra_input, project_inputs
+from mediakg.graph.merge import merge
+from mediakg.graph.parse import extra_input, project_inputs
 from mediakg.paths import ProjectPaths
-from mediakg.shacl_oxigraph import check_prebinding_safe, compile_shapes, validate_store
-from mediakg.validate import (
+from mediakg.validation.shacl import (
     AUTO_THRESHOLD,
     choose_engine,
     dataset_store,
@@ -29,6 +29,7 @@ from mediakg.validate import (
     short,
     store_problems,
 )
+from mediakg.validation.shacl_oxigraph import check_prebinding_safe, compile_shapes, validate_store
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD = ROOT / "tests" / "bad"

@@ -27,8 +27,8 @@ import httpx
 import pytest
 
 import sandbox_probe
-from mediakg.service import sandbox
-from mediakg.service.executor import QueryExecutor
+from mediakg.query import sandbox
+from mediakg.query.pool import QueryExecutor
 from service_fixtures import PROCESSES, server_factory  # noqa: F401  (fixture)
 
 EX = "http://example.org/"

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from mediakg.untrusted import RefusedInput, check_rdfxml
+from mediakg.graph.untrusted import RefusedInput, check_rdfxml
 
 # Runs the CLI with an audit hook that prints "AUDIT open <path>" / "AUDIT connect <address>" on stderr.
 AUDITED_CLI = """

@@ -14,11 +14,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mediakg.backends.base import QueryTimeout
-from mediakg.backends.embedded import EmbeddedBackend
-from mediakg.backends.remote import STAGING_MARKER, GraphStore, RemoteBackend
 from mediakg.errors import MediakgError
-from mediakg.load import live_manifest, load_dataset
+from mediakg.store.base import QueryTimeout
+from mediakg.store.embedded import EmbeddedBackend
+from mediakg.store.load import live_manifest, load_dataset
+from mediakg.store.remote import STAGING_MARKER, GraphStore, RemoteBackend
 from oxigraph_support import generate_dataset
 from service_fixtures import server_factory  # noqa: F401 - module-scoped fixture
 from test_api_backends import QUESTIONS, answer_rows, bindings

@@ -30,14 +30,14 @@ from typing import TextIO
 import pyoxigraph
 from rdflib import OWL, RDF, RDFS, Dataset, Graph, URIRef
 
-from . import __version__
-from .errors import MediakgError
-from .merge import Merged, merge
-from .namespaces import ID_BASE, MKG, PREFIXES
-from .parse import InputFile, display_path, extra_input, project_inputs
-from .paths import ProjectPaths, project_paths
-from .progress import Progress, table
-from .validate import Outcome, load_shapes, short, validate
+from mediakg import __version__
+from mediakg.errors import MediakgError
+from mediakg.graph.merge import Merged, merge
+from mediakg.graph.namespaces import ID_BASE, MKG, PREFIXES
+from mediakg.graph.parse import InputFile, display_path, extra_input, project_inputs
+from mediakg.paths import ProjectPaths, project_paths
+from mediakg.progress import Progress, table
+from mediakg.validation.shacl import Outcome, load_shapes, short, validate
 
 TRIG = "dataset.trig"
 NQUADS = "dataset.nq"

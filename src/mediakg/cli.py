@@ -11,23 +11,23 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from .errors import MediakgError
+from mediakg.errors import MediakgError
 
 # sub-command -> "module:function"; each function takes the parsed arguments and returns an exit code.
 COMMANDS: dict[str, str] = {
     "build": "mediakg.build:cmd_build",
     "validate": "mediakg.build:cmd_validate",
-    "verify-quotes": "mediakg.quotes:cmd_verify_quotes",
-    "query": "mediakg.queries:cmd_query",
+    "verify-quotes": "mediakg.validation.quotes:cmd_verify_quotes",
+    "query": "mediakg.questions.catalogue:cmd_query",
     "serve": "mediakg.service.server:cmd_serve",
-    "export": "mediakg.export:cmd_export",
-    "load": "mediakg.load:cmd_load",
+    "export": "mediakg.publish.export:cmd_export",
+    "load": "mediakg.store.load:cmd_load",
     "draft": "mediakg.draft.command:cmd_draft",
 }
 
 
 def _validator_option(p: argparse.ArgumentParser) -> None:
-    # the choices and threshold live in mediakg.validate; repeated here so that --help imports nothing
+    # the choices and threshold live in mediakg.validation.shacl; repeated here so that --help imports nothing
     p.add_argument(
         "--validator",
         choices=["auto", "pyshacl", "oxigraph"],
@@ -94,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--file", metavar="FILE", help="load this dataset file instead of the build's dataset.nq")
     p.add_argument("--quiet", action="store_true", help="print only the summary")
     p = sub.add_parser("draft", help="draft data/<id>.ttl from a new source text, for a person to review")
-    from .draft.options import add_arguments  # no heavy imports: the options only
+    from mediakg.draft.options import add_arguments  # no heavy imports: the options only
 
     add_arguments(p)
     return parser

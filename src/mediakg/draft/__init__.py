@@ -9,8 +9,8 @@ Turtle. Only :mod:`.command` (the CLI, and validating the draft) uses the projec
     print(render(draft))
 """
 
-from .core import Draft, Drafter
-from .graph import GraphView, graph_files, load_graph, project_files
-from .render import render
+from mediakg.draft.core import Draft, Drafter
+from mediakg.draft.graph import GraphView, graph_files, load_graph, project_files
+from mediakg.draft.render import render
 
 __all__ = ["Draft", "Drafter", "GraphView", "graph_files", "load_graph", "project_files", "render"]

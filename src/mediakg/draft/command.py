@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from ..errors import UsageError
-from ..paths import ProjectPaths, project_paths
-from ..progress import PARSE, VIOLATION, Problem
-from .core import Draft, Drafter
-from .graph import graph_files, load_graph, project_files
-from .render import render
+from mediakg.draft.core import Draft, Drafter
+from mediakg.draft.graph import graph_files, load_graph, project_files
+from mediakg.draft.render import render
+from mediakg.errors import UsageError
+from mediakg.paths import ProjectPaths, project_paths
+from mediakg.progress import PARSE, VIOLATION, Problem
 
 COMPONENT_QUOTE = "mkg:QuoteInSourceText"
 
@@ -110,10 +110,10 @@ def _workspace(turtle: str, draft: Draft, paths: ProjectPaths) -> Iterator[tuple
 def validate_draft(turtle: str, draft: Draft, paths: ProjectPaths, graph: list[Path] | None) -> Review:
     """The shapes and the quote check over the draft together with the graph; the problems that concern
     the draft (those located in it)."""
-    from ..merge import merge
-    from ..namespaces import source_iri
-    from ..parse import QUAD_FORMATS, InputFile, project_inputs, rdf_format
-    from ..validate import load_shapes, validate
+    from mediakg.graph.merge import merge
+    from mediakg.graph.namespaces import source_iri
+    from mediakg.graph.parse import QUAD_FORMATS, InputFile, project_inputs, rdf_format
+    from mediakg.validation.shacl import load_shapes, validate
 
     started = time.perf_counter()
     with _workspace(turtle, draft, paths) as (draft_file, sources):

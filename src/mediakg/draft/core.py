@@ -7,14 +7,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .dates import DateExpr, find_dates, resolve
-from .document import Header, read_header
-from .entities import Found, Matcher, Mention, Question
-from .events import Candidate, find_events
-from .graph import GraphView
-from .lexicon import Lexicon
-from .names import NameFinder, NewEntity
-from .source import SourceText, read_source
+from mediakg.draft.dates import DateExpr, find_dates, resolve
+from mediakg.draft.document import Header, read_header
+from mediakg.draft.entities import Found, Matcher, Mention, Question
+from mediakg.draft.events import Candidate, find_events
+from mediakg.draft.graph import GraphView
+from mediakg.draft.lexicon import Lexicon
+from mediakg.draft.names import NameFinder, NewEntity
+from mediakg.draft.source import SourceText, read_source
 
 #: Mentions scored below this are not proposed as links (they only come as questions).
 LINK_SCORE = 0.75
@@ -66,7 +66,7 @@ class Draft:
 
 
 def _datatype(value: str) -> str:
-    from .dates import datatype
+    from mediakg.draft.dates import datatype
 
     return datatype(value)
 

@@ -13,8 +13,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from .lexicon import Lexicon
-from .source import SourceText
+from mediakg.draft.lexicon import Lexicon
+from mediakg.draft.source import SourceText
 
 MONTHS = {
     name: number

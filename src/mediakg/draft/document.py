@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .dates import DateExpr, DocumentDates
-from .lexicon import Lexicon
-from .source import Line, SourceText, Span
+from mediakg.draft.dates import DateExpr, DocumentDates
+from mediakg.draft.lexicon import Lexicon
+from mediakg.draft.source import Line, SourceText, Span
 
 _KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
 _ENGLISH_WORDS = {"the", "of", "and", "in", "to", "is", "was", "for", "on", "with", "that", "by"}

@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from .graph import Entity, GraphView
-from .lexicon import Lexicon
-from .normalise import Token, fold, skeleton, tokens
-from .source import SourceText
+from mediakg.draft.graph import Entity, GraphView
+from mediakg.draft.lexicon import Lexicon
+from mediakg.draft.normalise import Token, fold, skeleton, tokens
+from mediakg.draft.source import SourceText
 
 LINK_RATIO = 92.0  # fuzzy matches at or above link, below ask
 ASK_RATIO = 80.0

@@ -24,10 +24,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .core import Draft
-from .graph import ID, MKG, GraphView
-from .names import NewEntity
-from .normalise import tokens
+from mediakg.draft.core import Draft
+from mediakg.draft.graph import ID, MKG, GraphView
+from mediakg.draft.names import NewEntity
+from mediakg.draft.normalise import tokens
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 DATE_TYPES = {"date", "gYearMonth", "gYear", "gMonthDay", "gMonth"}

@@ -12,10 +12,10 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 
-from .dates import DateExpr, DocumentDates
-from .graph import GraphView
-from .lexicon import Lexicon, PhraseMatcher
-from .source import Episode, Sentence, SourceText, Span
+from mediakg.draft.dates import DateExpr, DocumentDates
+from mediakg.draft.graph import GraphView
+from mediakg.draft.lexicon import Lexicon, PhraseMatcher
+from mediakg.draft.source import Episode, Sentence, SourceText, Span
 
 MAX_QUOTE = 200
 

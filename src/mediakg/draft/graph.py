@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ..errors import UsageError
+from mediakg.errors import UsageError
 
 MKG = "https://w3id.org/mediakg/ontology#"
 ID = "https://w3id.org/mediakg/id/"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import snowballstemmer
 
-from .normalise import fold
+from mediakg.draft.normalise import fold
 
 LEXICON_FILE = Path(__file__).with_name("lexicon.toml")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)

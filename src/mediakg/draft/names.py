@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from .entities import Found, Question
-from .graph import ID, GraphView
-from .lexicon import Lexicon
-from .normalise import Token, skeleton, slug, tokens
-from .source import SourceText
+from mediakg.draft.entities import Found, Question
+from mediakg.draft.graph import ID, GraphView
+from mediakg.draft.lexicon import Lexicon
+from mediakg.draft.normalise import Token, skeleton, slug, tokens
+from mediakg.draft.source import SourceText
 
 _LAW_PATTERNS = [
     (

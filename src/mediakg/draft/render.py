@@ -9,13 +9,13 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 
-from .core import Draft
-from .dates import DateExpr
-from .events import Candidate, event_dates
-from .graph import ID
-from .names import NewEntity
-from .normalise import slug
-from .source import Span
+from mediakg.draft.core import Draft
+from mediakg.draft.dates import DateExpr
+from mediakg.draft.events import Candidate, event_dates
+from mediakg.draft.graph import ID
+from mediakg.draft.names import NewEntity
+from mediakg.draft.normalise import slug
+from mediakg.draft.source import Span
 
 PREFIXES = """@base <https://w3id.org/mediakg/id/> .
 @prefix mkg:       <https://w3id.org/mediakg/ontology#> .
@@ -399,7 +399,7 @@ _DT = {
 
 
 def _datatype(value: str) -> str:
-    from .dates import datatype
+    from mediakg.draft.dates import datatype
 
     return datatype(value)
 

@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import UsageError
-from .lexicon import Lexicon
+from mediakg.draft.lexicon import Lexicon
+from mediakg.errors import UsageError
 
 #: Largest text drafted (bytes). A monthly report is 5-50 kB; a text of megabytes is no single source to map
 #: by hand, and drafting it would take minutes (the fuzzy matching grows with its distinct words).
@@ -141,7 +141,7 @@ def _lines(raw: str) -> tuple[str, list[Line]]:
         offset += len(body)
         blank = False
     text = " ".join(parts)
-    assert text == " ".join(raw.split())  # the same normalisation as mediakg.quotes.normalise
+    assert text == " ".join(raw.split())  # the same normalisation as mediakg.validation.quotes.normalise
     return text, lines
 
 

@@ -30,9 +30,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BeforeValidator
 
-from ..namespaces import PREFIXES
-from ..paths import project_paths
-from ..queries import (
+from mediakg.graph.namespaces import PREFIXES
+from mediakg.paths import project_paths
+from mediakg.query.errors import retry_headers
+from mediakg.query.pool import client_address
+from mediakg.questions.catalogue import (
     DATE_PATTERN,
     INTEGER_PATTERN,
     IRI_PATTERN,
@@ -43,9 +45,7 @@ from ..queries import (
     effective_params,
     load_questions,
 )
-from . import caching, conneg
-from .errors import retry_headers
-from .executor import client_address
+from mediakg.service import caching, conneg
 
 JSON = "application/json"
 #: What a question can answer with, in order of preference (the first is the default).
@@ -268,7 +268,8 @@ def _query_param(question: Question, index: int) -> inspect.Parameter:
         default = int(p.default) if p.default is not None else None
         example = int(p.example) if p.example is not None else None
     elif p.type in PATTERNS:
-        # published as is; the handler (mediakg.queries) checks the same pattern, with a readable message
+        # published as is; the handler (mediakg.questions.catalogue) checks the same pattern, with a readable
+        # message
         extra["pattern"] = PATTERNS[p.type]
     description = p.description or p.name
     description += {

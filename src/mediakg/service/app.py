@@ -27,13 +27,13 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..backends import base
-from ..errors import UsageError
-from . import docs_pages, sparql_endpoint
-from .errors import retry_headers
-from .executor import QueryExecutor, StoreUnavailable
-from .remote_executor import RemoteQueryExecutor
-from .settings import Settings
+from mediakg.errors import UsageError
+from mediakg.query.errors import retry_headers
+from mediakg.query.pool import QueryExecutor, StoreUnavailable
+from mediakg.query.remote import RemoteQueryExecutor
+from mediakg.service import docs_pages, sparql_endpoint
+from mediakg.service.settings import Settings
+from mediakg.store import base
 
 log = logging.getLogger("mediakg.service")
 

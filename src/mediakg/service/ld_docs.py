@@ -9,8 +9,8 @@ from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, Namespace, Node, URIRe
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, SKOS
 
-from ..namespaces import ONTOLOGY_IRI
-from .ld_render import Linker, PropertyRow, Renderer, Value, best_label, local_name, qname
+from mediakg.graph.namespaces import ONTOLOGY_IRI
+from mediakg.service.ld_render import Linker, PropertyRow, Renderer, Value, best_label, local_name, qname
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 CLASS_TYPES = (OWL.Class, RDFS.Class)

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, Node, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
-from ..namespaces import MKG, OA, ONTOLOGY_IRI, PREFIXES
+from mediakg.graph.namespaces import MKG, OA, ONTOLOGY_IRI, PREFIXES
 
 MONTHS = list(calendar.month_name)  # ["", "January", ...] (C locale: English)
 _GMONTHDAY = re.compile(r"^--(\d\d)-(\d\d)")

@@ -2,7 +2,8 @@
 documentation, dumps and their VoID description.
 
 Every IRI ``<base_iri><path>`` (``settings.base_iri``, default ``https://w3id.org/mediakg/id/``) is
-answered at ``/id/<path>``: an HTML page, or its concise bounded description (:mod:`mediakg.describe`) as
+answered at ``/id/<path>``: an HTML page, or its concise bounded description
+(:mod:`mediakg.publish.describe`) as
 Turtle, JSON-LD, N-Triples or RDF/XML, chosen by ``Accept`` (parsed by :mod:`.conneg`) or ``?format=``.
 Every query runs through the service's executor, under the same limits as /sparql. Every answer carries
 ``ETag`` / ``Last-Modified`` derived from the build (:mod:`.caching`) and honours ``If-None-Match`` /
@@ -26,11 +27,11 @@ from fastapi.templating import Jinja2Templates
 from rdflib import Graph
 from starlette.responses import FileResponse, RedirectResponse, Response
 
-from .. import describe
-from ..export import (
-    FORMATS as DUMP_FORMATS,
-)
-from ..export import (
+from mediakg.graph.namespaces import ID_BASE, ONTOLOGY_IRI, PREFIXES
+from mediakg.paths import project_paths
+from mediakg.publish import describe
+from mediakg.publish.export import FORMATS as DUMP_FORMATS
+from mediakg.publish.export import (
     MANIFEST,
     dataset_file,
     export_build,
@@ -39,13 +40,11 @@ from ..export import (
     load_dataset,
     read_manifest,
 )
-from ..namespaces import ID_BASE, ONTOLOGY_IRI, PREFIXES
-from ..paths import project_paths
-from ..void import DATASET_IRI, DatasetStats, Dump, void_graph
-from . import caching, conneg
-from .executor import client_address
-from .ld_docs import ontology_doc, property_labels, shapes_doc
-from .ld_render import Linker, entity_view, qname
+from mediakg.publish.void import DATASET_IRI, DatasetStats, Dump, void_graph
+from mediakg.query.pool import client_address
+from mediakg.service import caching, conneg
+from mediakg.service.ld_docs import ontology_doc, property_labels, shapes_doc
+from mediakg.service.ld_render import Linker, entity_view, qname
 
 router = APIRouter()
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -381,7 +380,7 @@ async def class_members(request: Request, name: str) -> Response:
     onto = await ontology_graph(request)
     from rdflib import RDFS, URIRef
 
-    from .ld_render import date_sort_key, display_date
+    from mediakg.service.ld_render import date_sort_key, display_date
 
     label = str(onto.value(URIRef(iri), RDFS.label) or qname(iri))
     if not rows and (URIRef(iri), None, None) not in onto:

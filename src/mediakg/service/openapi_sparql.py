@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import conneg
+from mediakg.service import conneg
 
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"

@@ -13,10 +13,10 @@ import socket
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..errors import MediakgError, UsageError
-from ..paths import project_paths
-from ..store import check_readable
-from .settings import Settings
+from mediakg.errors import MediakgError, UsageError
+from mediakg.paths import project_paths
+from mediakg.service.settings import Settings
+from mediakg.store.local import check_readable
 
 
 def resolve_data(data: str | Path | None) -> Path:
@@ -26,7 +26,7 @@ def resolve_data(data: str | Path | None) -> Path:
         if not path.exists():
             raise UsageError(f"--data {path}: no such file or directory")
         return path.resolve()
-    from ..build import ensure_build
+    from mediakg.build import ensure_build
 
     return ensure_build(project_paths())
 
@@ -50,12 +50,12 @@ def listen(host: str, port: int) -> socket.socket:
 def cmd_serve(args: argparse.Namespace) -> int:
     """``mediakg serve [--host H] [--port P] [--data FILE | --endpoint URL] [--timeout S] [--workers N]
     [--base-iri IRI]``."""
-    from .executor import prestart
+    from mediakg.query.pool import prestart
 
     prestart()  # the worker's imports in the forkserver, alongside the web process's below
     import uvicorn
 
-    from .app import create_app
+    from mediakg.service.app import create_app
 
     endpoint = getattr(args, "endpoint", None)
     if endpoint and args.data:

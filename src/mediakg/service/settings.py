@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
-from ..namespaces import ID_BASE
+from mediakg.errors import UsageError
+from mediakg.graph.namespaces import ID_BASE
 
 ENV_PREFIX = "MEDIAKG_SERVICE_"
 

@@ -23,9 +23,9 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
-from . import caching, conneg, openapi_sparql
-from .errors import QueryRejected, retry_headers
-from .executor import QueryExecutor, StoreInfo, client_address
+from mediakg.query.errors import QueryRejected, retry_headers
+from mediakg.query.pool import QueryExecutor, StoreInfo, client_address
+from mediakg.service import caching, conneg, openapi_sparql
 
 router = APIRouter()
 

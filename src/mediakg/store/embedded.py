@@ -2,7 +2,7 @@
 
 Opening a persisted store is instant (RocksDB files, no re-parsing), so a restarted service answers at once.
 Time limits are not enforced here: pyoxigraph cannot interrupt a running query, so the service runs this
-backend inside worker processes that it kills when the limit passes (see mediakg.service.executor).
+backend inside worker processes that it kills when the limit passes (see mediakg.query.pool).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from ..errors import MediakgError
-from .base import Backend, Health, QueryKind, QueryRejected, QueryResult, choose_format
-from .bind import inject_values, to_term
+from mediakg.errors import MediakgError
+from mediakg.store.base import Backend, Health, QueryKind, QueryRejected, QueryResult, choose_format
+from mediakg.store.bind import inject_values, to_term
 
 
 class EmbeddedBackend(Backend):

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from rdflib import Dataset, Graph, URIRef
 from rdflib.term import Node
 
-from .entail import ENTAILED_GRAPH, add_entailments
-from .namespaces import PREFIXES
-from .parse import InputFile, ParsedFile, parse_file
-from .progress import Problem
+from mediakg.graph.entail import ENTAILED_GRAPH, add_entailments
+from mediakg.graph.namespaces import PREFIXES
+from mediakg.graph.parse import InputFile, ParsedFile, parse_file
+from mediakg.progress import Problem
 
 
 def new_dataset() -> Dataset:

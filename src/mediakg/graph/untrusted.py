@@ -25,11 +25,12 @@ from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidd
 from defusedxml.expatreader import DefusedExpatParser
 from rdflib.parser import PythonInputSource
 
-from .errors import MediakgError
+from mediakg.errors import MediakgError
 
 #: Deepest JSON nesting accepted (rdflib's JSON-LD parser recurses per level; real documents use < 20).
 MAX_JSON_DEPTH = 200
-#: Extensions read as RDF/XML and as JSON-LD (by rdflib in mediakg.parse, by pyoxigraph in mediakg.store).
+#: Extensions read as RDF/XML and as JSON-LD (by rdflib in mediakg.graph.parse, by pyoxigraph in
+# mediakg.store.local).
 RDFXML_SUFFIXES = (".rdf", ".owl", ".xml")
 JSONLD_SUFFIXES = (".jsonld",)
 

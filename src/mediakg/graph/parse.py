@@ -17,11 +17,11 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.term import Node
 
-from . import untrusted
-from .errors import UsageError
-from .namespaces import ONTOLOGY_IRI, reference_graph_iri, source_iri
-from .paths import ProjectPaths
-from .progress import PARSE, Problem
+from mediakg.errors import UsageError
+from mediakg.graph import untrusted
+from mediakg.graph.namespaces import ONTOLOGY_IRI, reference_graph_iri, source_iri
+from mediakg.paths import ProjectPaths
+from mediakg.progress import PARSE, Problem
 
 #: rdflib parser name per file extension (``mediakg validate`` accepts all of them).
 FORMATS: dict[str, str] = {

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import untrusted
-from .entail import ENTAILED_GRAPH, entail_store
-from .errors import MediakgError
+from mediakg.errors import MediakgError
+from mediakg.graph import untrusted
+from mediakg.graph.entail import ENTAILED_GRAPH, entail_store
 
 STORE_DIR = "store"
 NQUADS = "dataset.nq"

@@ -42,9 +42,9 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 from rdflib.util import from_n3
 
-from .errors import MediakgError, UsageError
-from .namespaces import PREFIXES
-from .paths import project_paths
+from mediakg.errors import MediakgError, UsageError
+from mediakg.graph.namespaces import PREFIXES
+from mediakg.paths import project_paths
 
 #: Parameter types a header may declare.
 PARAM_TYPES = ("date", "iri", "string", "integer")
@@ -296,8 +296,8 @@ def _check_syntax(path: Path, text: str, params: Sequence[Param]) -> None:
     """Parse the query through the service's gate (nothing is evaluated), so syntax errors and SERVICE
     surface at load time, and check that every parameter is projected: pyoxigraph binds only projected
     variables (SEP-0007)."""
-    from .service.errors import QuerySyntaxError
-    from .service.query_check import gate
+    from mediakg.query.errors import QuerySyntaxError
+    from mediakg.query.gate import gate
 
     try:
         checked = gate(text)
@@ -607,8 +607,8 @@ def parse_param_args(items: Sequence[str]) -> dict[str, str]:
 
 def _open_build_store() -> ox.Store:
     """The build's pyoxigraph store, opened read-only (built first if missing or stale)."""
-    from .backends.embedded import EmbeddedBackend
-    from .build import STORE, ensure_build
+    from mediakg.build import STORE, ensure_build
+    from mediakg.store.embedded import EmbeddedBackend
 
     return EmbeddedBackend.open(ensure_build() / STORE).store
 

@@ -29,7 +29,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .errors import QueryRejected, QuerySyntaxError, UpdateRefused
+from mediakg.query.errors import QueryRejected, QuerySyntaxError, UpdateRefused
 
 #: Media-type families of the query forms: what their answers can be serialised as.
 GRAPH_FORMS = frozenset({"CONSTRUCT", "DESCRIBE"})

@@ -9,9 +9,9 @@ pages run unchanged. A query:
    a *checker*: a :class:`.executor.QueryExecutor` without a store whose sandboxed workers only check, and
    are killed at the time limit (an rdflib parse of a 100,000-character query can take half a minute and a
    thread cannot be stopped). Nothing is evaluated; the store receives exactly the text that was parsed;
-3. goes to the store through :class:`mediakg.backends.remote.RemoteBackend` (``asyncio.to_thread``), with
+3. goes to the store through :class:`mediakg.store.remote.RemoteBackend` (``asyncio.to_thread``), with
    the time limit as the HTTP client timeout and, for Virtuoso, as the server's own limit; substitutions are
-   bound by a ``VALUES`` row (:mod:`mediakg.backends.bind`), never pasted;
+   bound by a ``VALUES`` row (:mod:`mediakg.store.bind`), never pasted;
 4. is answered in the requested format with the same row / byte caps as the embedded service: the store's
    answer (SPARQL JSON or N-Triples) is parsed and re-serialised by :func:`.results.serialise`.
 
@@ -48,15 +48,15 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from ..backends import base
-from ..backends.remote import DCT, MANIFEST_GRAPH, RemoteBackend, cancelled_by_server
-from ..errors import MediakgError
-from . import results
-from .conneg import NTRIPLES, SPARQL_JSON
-from .errors import QueryRejected, QueryTimeout, StoreUnavailable
-from .executor import QueryExecutor, QueryOutcome, StoreInfo, admit
-from .query_check import Checked, Limits, TextInfo, check_text
-from .settings import Settings
+from mediakg.errors import MediakgError
+from mediakg.query import results
+from mediakg.query.errors import QueryRejected, QueryTimeout, StoreUnavailable
+from mediakg.query.gate import Checked, Limits, TextInfo, check_text
+from mediakg.query.pool import QueryExecutor, QueryOutcome, StoreInfo, admit
+from mediakg.service.conneg import NTRIPLES, SPARQL_JSON
+from mediakg.service.settings import Settings
+from mediakg.store import base
+from mediakg.store.remote import DCT, MANIFEST_GRAPH, RemoteBackend, cancelled_by_server
 
 __all__ = ["RemoteQueryExecutor", "StoreHealth"]
 

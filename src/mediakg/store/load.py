@@ -19,7 +19,7 @@ so anything else in the store is invisible to readers. A load:
 5. drops the retired graphs (no longer in the manifest, so already invisible);
 6. on Oxigraph, when the store now holds nothing but the live graphs and the manifest, marks the manifest
    ``unionDefaultGraph``: readers may then query the store's union default graph instead of listing every
-   graph (faster, see :mod:`mediakg.backends.remote`). The next load clears that mark first and waits
+   graph (faster, see :mod:`mediakg.store.remote`). The next load clears that mark first and waits
    ``UNION_GRACE_SECONDS`` before it writes anything, so readers are back to listing the live graphs before
    a staging graph exists.
 On failure before the switch the staging graphs are dropped (best effort; the next load sweeps leftovers).
@@ -46,8 +46,10 @@ from typing import Any, Literal
 
 import pyoxigraph as ox
 
-from .backends.base import StoreUnavailable
-from .backends.remote import (
+from mediakg.errors import MediakgError, UsageError
+from mediakg.graph.namespaces import ID_BASE
+from mediakg.store.base import StoreUnavailable
+from mediakg.store.remote import (
     DCT,
     GRAPH_NAME,
     MANIFEST_GRAPH,
@@ -57,8 +59,6 @@ from .backends.remote import (
     GraphStore,
     RemoteBackend,
 )
-from .errors import MediakgError, UsageError
-from .namespaces import ID_BASE
 
 #: Named graph that receives triples a dataset file puts in its default graph.
 DEFAULT_GRAPH_TARGET = ID_BASE + "graph/default"
@@ -407,8 +407,8 @@ def endpoints(endpoint: str, store_endpoint: str | None, update_endpoint: str | 
 
 def cmd_load(args: argparse.Namespace) -> int:
     """``mediakg load --endpoint URL [--store-endpoint URL] [--update-endpoint URL] [--file FILE]``."""
-    from .build import NQUADS, ensure_build
-    from .paths import project_paths
+    from mediakg.build import NQUADS, ensure_build
+    from mediakg.paths import project_paths
 
     store_endpoint, update_endpoint = endpoints(args.endpoint, args.store_endpoint, args.update_endpoint)
     if args.file:

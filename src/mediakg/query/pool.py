@@ -53,9 +53,8 @@ from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import worker as worker_module
-from .conneg import GRAPH_TYPES, SOLUTION_TYPES, SPARQL_JSON, TURTLE
-from .errors import (
+from mediakg.query import worker as worker_module
+from mediakg.query.errors import (
     QueryFailed,
     QueryOutOfMemory,
     QueryRejected,
@@ -66,11 +65,12 @@ from .errors import (
     UpdateRefused,
     WorkerCrashed,
 )
-from .query_check import Checked, Limits, TextInfo, check_text
-from .settings import Settings
+from mediakg.query.gate import Checked, Limits, TextInfo, check_text
+from mediakg.service.conneg import GRAPH_TYPES, SOLUTION_TYPES, SPARQL_JSON, TURTLE
+from mediakg.service.settings import Settings
 
 if TYPE_CHECKING:  # the web process needs only the type
-    from .results import Serialised
+    from mediakg.query.results import Serialised
 
 __all__ = [
     "QueryExecutor",
@@ -200,7 +200,7 @@ def _context() -> Any:
     imports preloaded; spawn where forkserver does not exist."""
     try:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["mediakg.service.worker", "rdflib.plugins.sparql.parser"])
+        ctx.set_forkserver_preload(["mediakg.query.worker", "rdflib.plugins.sparql.parser"])
         return ctx
     except ValueError:
         return multiprocessing.get_context("spawn")
@@ -245,7 +245,7 @@ def admit(query: str, result_format: str | None, limits: Limits) -> tuple[TextIn
 class QueryExecutor:
     """Runs queries on pools of worker processes over the dataset at ``location``.
 
-    ``location`` is a build directory or an RDF file (see :func:`mediakg.store.open_store`), or None for
+    ``location`` is a build directory or an RDF file (see :func:`mediakg.store.local.open_store`), or None for
     workers that only check queries (:meth:`gate`; the remote backend's). ``workers`` / ``max_workers``
     size the public lane; ``internal_workers`` the internal one, which grows as far.
     ``sandbox_required`` False lets workers start without the network sandbox where it cannot be

@@ -1,7 +1,8 @@
 """Validate the merged data: SHACL shapes plus checks the shapes cannot express (ill-typed literals,
 evidence quotes against the source texts). Results are :class:`~mediakg.progress.Problem` records.
 
-Two SHACL engines: pyshacl (the reference) and :mod:`mediakg.shacl_oxigraph` (the same shapes as SPARQL
+Two SHACL engines: pyshacl (the reference) and :mod:`mediakg.validation.shacl_oxigraph` (the same shapes as
+SPARQL
 over a pyoxigraph store, for large data); ``validator="auto"`` picks pyshacl up to
 :data:`AUTO_THRESHOLD` triples and the oxigraph engine above."""
 
@@ -18,13 +19,13 @@ from rdflib import RDF, SH, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
-from .errors import MediakgError
-from .merge import Merged
-from .namespaces import PREFIXES
-from .parse import InputFile, parse_file
-from .progress import VIOLATION, WARNING, Problem
-from .queries import oxigraph_to_rdflib, rdflib_to_oxigraph
-from .shacl_oxigraph import (
+from mediakg.errors import MediakgError
+from mediakg.graph.merge import Merged
+from mediakg.graph.namespaces import PREFIXES
+from mediakg.graph.parse import InputFile, parse_file
+from mediakg.progress import VIOLATION, WARNING, Problem
+from mediakg.questions.catalogue import oxigraph_to_rdflib, rdflib_to_oxigraph
+from mediakg.validation.shacl_oxigraph import (
     ShaclResult,
     ill_typed_literals,
     report_graph,
@@ -299,7 +300,7 @@ def choose_engine(validator: str, triples: int) -> str:
 def validate(merged: Merged, shapes: Graph, sources: Path | None, validator: str = "auto") -> Outcome:
     """Run every check over the merged data. ``sources`` = folder of source texts (None: skip quote check);
     ``validator`` = SHACL engine (see :data:`VALIDATORS`)."""
-    from .quotes import check_quotes  # local: quotes imports this module's helpers
+    from mediakg.validation.quotes import check_quotes  # local: quotes imports this module's helpers
 
     engine = choose_engine(validator, len(merged.dataset))
     union = merged.union() if engine == "pyshacl" or sources is not None else None

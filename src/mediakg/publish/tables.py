@@ -15,7 +15,7 @@ from pathlib import Path
 from rdflib import RDF, RDFS, Graph, Literal, Node, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, SKOS
 
-from .namespaces import ELI, MKG
+from mediakg.graph.namespaces import ELI, MKG
 
 SEP = " | "
 COMMON = (

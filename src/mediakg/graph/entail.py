@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 from rdflib import Dataset, Literal, URIRef
 
-from .namespaces import ID_BASE, MKG, ORG
+from mediakg.graph.namespaces import ID_BASE, MKG, ORG
 
 #: The named graph holding the entailments (derived by the build, not from a source text).
 ENTAILED_GRAPH = ID_BASE + "graph/entailed"
@@ -147,7 +147,7 @@ def description(graphs: Iterable[str]) -> Iterator[tuple[str, str, str | Literal
     yield (
         ENTAILMENT_ACTIVITY,
         RDFS + "label",
-        Literal("RDFS class and property closure and containment closures (mediakg.entail)", lang="en"),
+        Literal("RDFS class and property closure and containment closures (mediakg.graph.entail)", lang="en"),
     )
     for graph in sorted(set(graphs) - {ENTAILED_GRAPH}):
         yield ENTAILMENT_ACTIVITY, PROV + "used", graph

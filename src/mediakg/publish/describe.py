@@ -20,8 +20,8 @@ import re
 
 import pyoxigraph as ox
 
-from .entail import ENTAILED_PROPERTIES
-from .errors import MediakgError
+from mediakg.errors import MediakgError
+from mediakg.graph.entail import ENTAILED_PROPERTIES
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 LABEL_PROPERTIES = (
@@ -70,7 +70,8 @@ def _describe_query(e: str) -> str:
     binds to "unbound").
     """
     summary = f"?p IN ({', '.join(f'<{p}>' for p in SUMMARY_PROPERTIES)})"
-    # The build's entailments (mediakg.entail) stand in for property paths in the questions; a description
+    # The build's entailments (mediakg.graph.entail) stand in for property paths in the questions; a
+    # description
     # shows what the sources say, so they are left out wherever they would link the entity to something.
     asserted = "FILTER({} NOT IN (" + ", ".join(f"<{p}>" for p in ENTAILED_PROPERTIES) + "))"
     b1 = f"{e} ?a ?b . FILTER(isBlank(?b))"  # a blank node the entity points to

@@ -1,7 +1,7 @@
 """The small interface every triplestore backend offers: run a query, list the graphs, count, check health.
 
-Two implementations: :mod:`mediakg.backends.embedded` (the persisted pyoxigraph store of the build) and
-:mod:`mediakg.backends.remote` (any SPARQL 1.1 server). The service and the CLI talk to this interface
+Two implementations: :mod:`mediakg.store.embedded` (the persisted pyoxigraph store of the build) and
+:mod:`mediakg.store.remote` (any SPARQL 1.1 server). The service and the CLI talk to this interface
 only, so the same questions run unchanged against either.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..errors import MediakgError
+from mediakg.errors import MediakgError
 
 QueryKind = Literal["solutions", "boolean", "graph"]
 

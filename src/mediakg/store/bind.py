@@ -32,7 +32,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from .base import QueryRejected
+from mediakg.store.base import QueryRejected
 
 _VARNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 

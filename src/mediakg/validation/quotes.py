@@ -15,13 +15,13 @@ from pathlib import Path
 from rdflib import DCTERMS, RDF, Graph, Literal
 from rdflib.term import Node
 
-from .errors import MediakgError
-from .merge import merge
-from .namespaces import MKG, OA
-from .parse import project_inputs
-from .paths import project_paths
-from .progress import VIOLATION, Problem, Progress
-from .validate import anchor, describe
+from mediakg.errors import MediakgError
+from mediakg.graph.merge import merge
+from mediakg.graph.namespaces import MKG, OA
+from mediakg.graph.parse import project_inputs
+from mediakg.paths import project_paths
+from mediakg.progress import VIOLATION, Problem, Progress
+from mediakg.validation.shacl import anchor, describe
 
 COMPONENT = "mkg:QuoteInSourceText"
 

@@ -8,7 +8,8 @@ is the set of *live* graphs that ``mediakg load`` recorded in its manifest graph
 Listing the graphs has a price: Oxigraph evaluates every triple pattern once per listed graph (at 100k
 triples in 11 graphs the questions took 1.4-3.8x as long as over its union default graph). So when the
 manifest says the store holds nothing but the live graphs (``union-default-graph`` mode, set by the load
-that left it so, cleared by the next load before it writes anything, see :mod:`mediakg.load`), queries to
+that left it so, cleared by the next load before it writes anything, see :mod:`mediakg.store.load`), queries
+to
 Oxigraph use its union default graph instead. The manifest is read at most :data:`STATE_SECONDS` before a
 query that relies on it and a load waits :data:`UNION_GRACE_SECONDS` after clearing the mode, so no query
 in that mode reaches the store once a load has begun writing. In that mode the manifest graph itself (a
@@ -49,9 +50,9 @@ from SPARQLWrapper.SPARQLExceptions import (
     URITooLong,
 )
 
-from ..errors import MediakgError
-from ..namespaces import ID_BASE
-from .base import (
+from mediakg.errors import MediakgError
+from mediakg.graph.namespaces import ID_BASE
+from mediakg.store.base import (
     FORMATS,
     JSON,
     XML,
@@ -64,12 +65,12 @@ from .base import (
     StoreUnavailable,
     choose_format,
 )
-from .bind import _tokens as sparql_tokens
-from .bind import inject_values
+from mediakg.store.bind import _tokens as sparql_tokens
+from mediakg.store.bind import inject_values
 
 #: Graph in which ``mediakg load`` records the live graphs and the build it loaded.
 MANIFEST_GRAPH = ID_BASE + "graph/load-manifest"
-#: Marker in the IRIs of staging graphs (see mediakg.load).
+#: Marker in the IRIs of staging graphs (see mediakg.store.load).
 STAGING_MARKER = "mkg-staging-"
 DCT = "http://purl.org/dc/terms/"
 #: Manifest terms (the manifest's own namespace: its triples name no entity of the data, so that they stay

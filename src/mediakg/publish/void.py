@@ -13,8 +13,8 @@ from dataclasses import asdict, dataclass, field
 from rdflib import RDF, XSD, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV
 
-from .entail import ENTAILED_GRAPH, ENTAILMENT_ACTIVITY
-from .namespaces import ID_BASE, MKG, ONTOLOGY_IRI, PREFIXES
+from mediakg.graph.entail import ENTAILED_GRAPH, ENTAILMENT_ACTIVITY
+from mediakg.graph.namespaces import ID_BASE, MKG, ONTOLOGY_IRI, PREFIXES
 
 VOID = Namespace("http://rdfs.org/ns/void#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")

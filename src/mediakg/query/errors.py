@@ -1,12 +1,12 @@
 """Typed failures of a SPARQL query in the service; each knows the HTTP status it maps to.
 
-They extend the backend exceptions of :mod:`mediakg.backends.base`, so code that catches those (the CLI,
+They extend the backend exceptions of :mod:`mediakg.store.base`, so code that catches those (the CLI,
 the question API) also catches these.
 """
 
 from __future__ import annotations
 
-from ..backends import base
+from mediakg.store import base
 
 
 class QueryRejected(base.QueryRejected):

@@ -5,7 +5,8 @@ Formats (file names in the output folder):
 * ``mediakg.trig``, ``mediakg.nq`` — the dataset with one named graph per source (and the ontology graph);
 * ``mediakg.ttl``, ``mediakg.nt``, ``mediakg.jsonld`` — the union of all graphs as one graph (JSON-LD keeps no
   named graphs: use TriG or N-Quads for provenance by graph), with the ``@context`` of :func:`jsonld_context`;
-* ``mediakg-<table>.csv`` — one flat table per core class for spreadsheet users (:mod:`mediakg.export_csv`);
+* ``mediakg-<table>.csv`` — one flat table per core class for spreadsheet users
+(:mod:`mediakg.publish.tables`);
 * ``void.ttl`` (VoID + DCAT) and ``manifest.json`` (what was written, from which build, with the statistics).
 
 Files are written to a temporary folder first and moved into place only when all of them are complete.
@@ -26,11 +27,11 @@ from pathlib import Path
 
 from rdflib import Dataset, Graph
 
-from .errors import MediakgError, UsageError
-from .export_csv import TABLES, write_table
-from .namespaces import ID_BASE, PREFIXES
-from .paths import ProjectPaths, project_paths
-from .void import Dump, dataset_stats, void_graph
+from mediakg.errors import MediakgError, UsageError
+from mediakg.graph.namespaces import ID_BASE, PREFIXES
+from mediakg.paths import ProjectPaths, project_paths
+from mediakg.publish.tables import TABLES, write_table
+from mediakg.publish.void import Dump, dataset_stats, void_graph
 
 PUBLIC_URL = "https://w3id.org/mediakg/"
 
@@ -70,7 +71,7 @@ VOID_FILE = "void.ttl"
 
 
 def jsonld_context() -> dict:
-    """The published JSON-LD ``@context``: the prefixes of :data:`mediakg.namespaces.PREFIXES`."""
+    """The published JSON-LD ``@context``: the prefixes of :data:`mediakg.graph.namespaces.PREFIXES`."""
     return {"@context": dict(PREFIXES)}
 
 
@@ -249,7 +250,7 @@ def export_build(
 def ensure_current_build(paths: ProjectPaths) -> Path:
     """The build folder, built first if the build module says it is missing or stale."""
     try:
-        from .build import ensure_build
+        from mediakg.build import ensure_build
     except ImportError:  # the build module is optional for exporting an existing build
         ensure_build = None
     if ensure_build is not None:

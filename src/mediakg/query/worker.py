@@ -1,6 +1,6 @@
 """The query worker: a process that opens the store once and answers queries sent over a pipe.
 
-Started by :mod:`mediakg.service.executor` (never imported by the web process for its own use). Before it
+Started by :mod:`mediakg.query.pool` (never imported by the web process for its own use). Before it
 reads anything it limits its address space and installs the network sandbox (:mod:`.sandbox`), so no
 query it runs can open a socket. The protocol on the pipe, all values picklable:
 
@@ -29,11 +29,12 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from ..errors import MediakgError
-from ..store import named_graphs, open_store
-from . import query_check, results, sandbox
-from .conneg import GRAPH_TYPES
-from .errors import QueryRejected, QuerySyntaxError
+from mediakg.errors import MediakgError
+from mediakg.query import gate as query_check
+from mediakg.query import results, sandbox
+from mediakg.query.errors import QueryRejected, QuerySyntaxError
+from mediakg.service.conneg import GRAPH_TYPES
+from mediakg.store.local import named_graphs, open_store
 
 
 @dataclass(frozen=True)

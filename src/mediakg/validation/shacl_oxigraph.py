@@ -26,9 +26,9 @@ from rdflib import OWL, RDF, RDFS, SH, XSD, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node, Variable
 
-from .errors import MediakgError
-from .parse import quiet_rdflib
-from .queries import oxigraph_to_rdflib
+from mediakg.errors import MediakgError
+from mediakg.graph.parse import quiet_rdflib
+from mediakg.questions.catalogue import oxigraph_to_rdflib
 
 #: Constraint parameters (and other shape predicates) this engine understands; any other sh: predicate on
 #: a shape is refused.
@@ -615,7 +615,7 @@ def check_prebinding_safe(text: str, prefixes: dict[str, str], where: str) -> No
 
 def ill_typed_literals(store: ox.Store, union: bool = True) -> set:
     """The typed literals whose lexical form does not fit their datatype, by rdflib's reading of them
-    (as pyshacl and :func:`mediakg.validate.literal_problems` judge them). Each distinct literal is
+    (as pyshacl and :func:`mediakg.validation.shacl.literal_problems` judge them). Each distinct literal is
     checked once."""
     query = (
         "SELECT DISTINCT ?o WHERE { ?s ?p ?o FILTER(isLiteral(?o) && !(DATATYPE(?o) IN "
