@@ -13,53 +13,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-SPARQL_JSON = "application/sparql-results+json"
-SPARQL_XML = "application/sparql-results+xml"
-CSV = "text/csv"
-TSV = "text/tab-separated-values"
-TURTLE = "text/turtle"
-NTRIPLES = "application/n-triples"
-JSONLD = "application/ld+json"
-RDFXML = "application/rdf+xml"
-TRIG = "application/trig"
-NQUADS = "application/n-quads"
-HTML = "text/html"
+from mediakg import formats
 
-SOLUTION_TYPES: tuple[str, ...] = (SPARQL_JSON, SPARQL_XML, CSV, TSV)
-GRAPH_TYPES: tuple[str, ...] = (TURTLE, NTRIPLES, JSONLD, RDFXML, TRIG, NQUADS)
-
-#: ``format=`` names; a name maps to one media type per query kind ("json" means SPARQL JSON for SELECT
-#: and JSON-LD for CONSTRUCT).
-FORMAT_NAMES: dict[str, dict[str, str]] = {
-    "json": {"solutions": SPARQL_JSON, "graph": JSONLD},
-    "xml": {"solutions": SPARQL_XML, "graph": RDFXML},
-    "csv": {"solutions": CSV},
-    "tsv": {"solutions": TSV},
-    "turtle": {"graph": TURTLE},
-    "ttl": {"graph": TURTLE},
-    "nt": {"graph": NTRIPLES},
-    "ntriples": {"graph": NTRIPLES},
-    "jsonld": {"graph": JSONLD},
-    "rdfxml": {"graph": RDFXML},
-    "trig": {"graph": TRIG},
-    "nquads": {"graph": NQUADS},
-    "nq": {"graph": NQUADS},
-    "html": {"graph": HTML, "solutions": HTML},
-}
-
-#: Generic media types clients send that stand for one of ours.
-ALIASES: dict[str, tuple[str, ...]] = {
-    SPARQL_JSON: ("application/json",),
-    JSONLD: ("application/json",),
-    SPARQL_XML: ("application/xml", "text/xml"),
-    RDFXML: ("application/xml", "text/xml"),
-    NTRIPLES: ("text/plain",),
-    TURTLE: ("application/x-turtle",),
-}
-
-
-class UnknownFormat(ValueError):
-    """A ``format=`` value that names no known format."""
+# The media types, and which a server prefers, are the format registry's.
+GRAPH_TYPES, SOLUTION_TYPES = formats.GRAPH_TYPES, formats.SOLUTION_TYPES
+SPARQL_JSON, SPARQL_XML, CSV, TSV = formats.SPARQL_JSON, formats.SPARQL_XML, formats.CSV, formats.TSV
+TURTLE, NTRIPLES, JSONLD = formats.TURTLE, formats.NTRIPLES, formats.JSONLD
+RDFXML, TRIG, NQUADS = formats.RDFXML, formats.TRIG, formats.NQUADS
+HTML = formats.HTML
+UnknownFormat = formats.UnknownFormat
 
 
 @dataclass(frozen=True)
@@ -110,7 +72,8 @@ def parse_accept(header: str | None) -> list[MediaRange]:
 def negotiate(accept: str | None, available: Sequence[str]) -> str | None:
     """The best of ``available`` (server preference order) for the ``accept`` header, or None (→ 406).
 
-    Each available type gets the q of the most specific range that matches it (or names one of its ALIASES);
+    Each available type gets the q of the most specific range that matches it (or names one of its generic
+    types);
     ties go to the more specific match, then the range the client listed first, then server order.
     """
     ranges = parse_accept(accept)
@@ -118,7 +81,7 @@ def negotiate(accept: str | None, available: Sequence[str]) -> str | None:
     chosen = None
     for order, media_type in enumerate(available):
         # an alias counts only when named exactly: text/* must not pick SPARQL XML through text/xml
-        aliases = ALIASES.get(media_type, ())
+        aliases = formats.generic_types(media_type)
         matching = [r for r in ranges if r.matches(media_type)]
         matching += [r for r in ranges if r.specificity == 2 and f"{r.type}/{r.subtype}" in aliases]
         if not matching:
@@ -141,9 +104,13 @@ def resolve_format(value: str, kind: str, available: Sequence[str]) -> str | Non
     value = value.strip().lower()
     if "/" in value:
         return negotiate(value, available)
-    if value not in FORMAT_NAMES:
-        raise UnknownFormat(f"unknown format {value!r}; known: {', '.join(FORMAT_NAMES)} or a media type")
-    media_type = FORMAT_NAMES[value].get(kind)
+    if value == "html":
+        return HTML if HTML in available else None
+    try:
+        media_type = formats.by_name(value, kind).media_type  # type: ignore[arg-type]
+    except formats.UnknownFormat:
+        formats.by_name(value)  # known for the other kind: does not fit (None, 406); else unknown (400)
+        return None
     return media_type if media_type in available else None
 
 

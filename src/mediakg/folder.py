@@ -1,0 +1,1 @@
+"""The build folder: one object that owns its layout and its fingerprint."""
