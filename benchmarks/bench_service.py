@@ -88,7 +88,8 @@ SPARQL_JSON = "application/sparql-results+json"
 
 def question_texts(names: list[str]) -> dict[str, str]:
     """SPARQL text of each named question with its default parameters inlined as a VALUES row."""
-    from mediakg.questions.catalogue import bind_params, load_questions, to_oxigraph
+    from mediakg.graph.terms import to_oxigraph
+    from mediakg.questions.catalogue import bind_params, load_questions
     from mediakg.store.bind import inject_values
 
     questions = load_questions(ROOT / "queries")

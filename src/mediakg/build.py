@@ -35,9 +35,10 @@ from mediakg.errors import MediakgError
 from mediakg.graph.merge import Merged, merge
 from mediakg.graph.namespaces import ID_BASE, MKG, PREFIXES
 from mediakg.graph.parse import InputFile, display_path, extra_input, project_inputs
+from mediakg.graph.terms import short
 from mediakg.paths import ProjectPaths, project_paths
 from mediakg.progress import Progress, table
-from mediakg.validation.shacl import Outcome, load_shapes, short, validate
+from mediakg.validation.shacl import Outcome, load_shapes, validate
 
 TRIG = "dataset.trig"
 NQUADS = "dataset.nq"

@@ -28,6 +28,7 @@ from rdflib import Graph
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from mediakg.graph.namespaces import ID_BASE, ONTOLOGY_IRI, PREFIXES
+from mediakg.graph.terms import qname
 from mediakg.paths import project_paths
 from mediakg.publish import describe
 from mediakg.publish.export import FORMATS as DUMP_FORMATS
@@ -41,10 +42,10 @@ from mediakg.publish.export import (
     read_manifest,
 )
 from mediakg.publish.void import DATASET_IRI, DatasetStats, Dump, void_graph
-from mediakg.query.pool import client_address
 from mediakg.service import caching, conneg
+from mediakg.service.http import client_address
 from mediakg.service.ld_docs import ontology_doc, property_labels, shapes_doc
-from mediakg.service.ld_render import Linker, entity_view, qname
+from mediakg.service.ld_render import Linker, entity_view
 
 router = APIRouter()
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -117,7 +118,7 @@ async def run_query(request: Request, sparql: str, result_format: str, **kwargs:
 
 
 async def construct(request: Request, sparql: str, **kwargs: Any) -> Graph:
-    """Run a CONSTRUCT through the executor (``kwargs``: e.g. ``substitutions``) and parse it into an rdflib
+    """Run a CONSTRUCT through the executor (``kwargs``: e.g. ``bindings``) and parse it into an rdflib
     Graph."""
     body = await run_query(request, sparql, "application/n-triples", **kwargs)
     g = Graph()
@@ -135,7 +136,7 @@ async def select(request: Request, sparql: str, **kwargs: Any) -> list[dict[str,
 
 
 def nt_string(text: str) -> str:
-    """``text`` as an N-Triples string literal (the executor's substitutions take N-Triples terms)."""
+    """``text`` as an N-Triples string literal (the executor's bindings take N-Triples terms)."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
     return f'"{escaped}"'
 
@@ -267,11 +268,11 @@ async def description(request: Request, iri: str) -> Graph:
             _descriptions.move_to_end(key)
             return _descriptions[key]
     try:
-        bound = describe.describe_substitutions(iri)
+        bound = describe.describe_bindings(iri)
     except describe.InvalidIri:
         return Graph()
     # One query text for every entity (the entity is bound, not pasted): the worker checks it only once.
-    g = await construct(request, describe.DESCRIBE_QUERY, substitutions=bound)
+    g = await construct(request, describe.DESCRIBE_QUERY, bindings=bound)
     with _describe_lock:
         _descriptions[key] = g
         while len(_descriptions) > DESCRIPTION_CACHE_SIZE:
@@ -439,7 +440,7 @@ async def search(request: Request) -> Response:
     lk = linker(request)
     items = []
     if q:
-        rows = await select(request, SEARCH, substitutions={"q": nt_string(q.lower())})
+        rows = await select(request, SEARCH, bindings={"q": nt_string(q.lower())})
         for r in rows:
             label = r.get("label") or qname(r["s"])
             note = "" if r.get("matches", "") == label else f"matches: {r.get('matches', '')}"

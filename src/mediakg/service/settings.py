@@ -15,6 +15,8 @@ from typing import Any
 
 from mediakg.errors import UsageError
 from mediakg.graph.namespaces import ID_BASE
+from mediakg.query.base import ExecutorConfig
+from mediakg.query.gate import Limits
 
 ENV_PREFIX = "MEDIAKG_SERVICE_"
 
@@ -57,6 +59,25 @@ class Settings:
     base_iri: str = ID_BASE
     #: Origins allowed by CORS.
     cors_origins: tuple[str, ...] = field(default=("*",))
+
+    #: Memory for answers kept per build, in MiB (0: no answer cache).
+    answer_cache_mb: int = 64
+
+    def executor_config(self) -> ExecutorConfig:
+        """The query layer's configuration from these settings."""
+        return ExecutorConfig(
+            timeout=self.timeout,
+            workers=self.workers,
+            internal_workers=self.internal_workers,
+            max_workers=self.max_workers,
+            client_concurrency=self.client_concurrency,
+            memory_limit_mb=self.memory_limit_mb,
+            max_rows=self.max_rows,
+            max_bytes=self.max_bytes,
+            limits=Limits(self.max_query_length, self.max_depth, self.max_nodes),
+            sandbox_required=not self.allow_worker_network,
+            answer_cache_mb=self.answer_cache_mb,
+        )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
