@@ -109,8 +109,8 @@ def _meetings(
             if kind == "introducing" and (meeting is None or meeting.episode is not episode):
                 meeting = Candidate("meeting", episode)
                 out.append(meeting)
-            if meeting is None:
-                break  # a reference back to no meeting
+            if meeting is None or not _in_scope(meeting, episode):
+                break  # a reference back to no meeting, or to one another item or bullet states
             meeting.cues.append(Cue(phrase, start, end))
             meeting.dates += [
                 d for d in _in(dates, sentence.start, sentence.end) if d.final and d not in meeting.dates
@@ -118,6 +118,12 @@ def _meetings(
             meeting.add_quote(quote_span(source.text, sentence, (start, end)))
             break
     return meeting
+
+
+def _in_scope(meeting: Candidate, episode: Episode) -> bool:
+    """Whether a reference in ``episode`` ("the meeting") can mean ``meeting``: one of the same item or
+    bullet (each reports its own episode), or in prose one of earlier prose (a story told on)."""
+    return meeting.episode is episode or meeting.episode.kind == episode.kind == "prose"
 
 
 def _cues(sentence: Sentence, types: PhraseMatcher) -> list[Cue]:
