@@ -41,6 +41,7 @@ class TurtleWriter:
         self.src = f"<source/{draft.source.id}>"
         self.used_iris: set[str] = set(draft.graph.entities)
         self._by_start: list[tuple[int, str]] = []
+        self._name_starts: list[int] = []
 
     def evidence(self, spans: Iterable[Span | DateExpr | tuple[int, int]], limit: int = 4) -> str:
         quotes = []
@@ -285,7 +286,8 @@ class TurtleWriter:
             ]
             items += [(s, f"id:{e.iri[len(ID) :]} (new)") for e in self.d.new for s, _, _ in e.mentions]
             self._by_start = sorted(items)
-        starts = [s for s, _ in self._by_start]
+            self._name_starts = [s for s, _ in self._by_start]
+        starts = self._name_starts
         names = []
         for q in c.quotes:
             lo, hi = bisect.bisect_left(starts, q.start), bisect.bisect_left(starts, q.end)

@@ -39,6 +39,7 @@ class EventWriter:
         self._sentences = sorted(
             (s for e in self.d.source.episodes for s in e.sentences), key=lambda s: s.start
         )
+        self._starts = [s.start for s in self._sentences]
         self._name()
 
     # ------------------------------------------------------------------------------------------ naming
@@ -63,7 +64,7 @@ class EventWriter:
         return placeholder_label(sentence.body if sentence else self.w.text[first.start : first.end])
 
     def _sentence_at(self, offset: int) -> Sentence | None:
-        i = bisect.bisect_right([s.start for s in self._sentences], offset) - 1
+        i = bisect.bisect_right(self._starts, offset) - 1
         if i >= 0 and offset < self._sentences[i].end:
             return self._sentences[i]
         return None
