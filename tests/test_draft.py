@@ -135,6 +135,9 @@ def assert_case_model(turtle: str) -> None:
         for event, value in graph.subject_objects(MKG[f"{side}Date"]):
             bound = graph.value(event, MKG[f"{side}Bound"])
             assert bound is not None and graph.value(bound, MKG.date) == value, (event, side)
+            # taken from something the draft describes (its document, its source, an act), not the event
+            by = graph.value(bound, MKG.boundedBy)
+            assert by is None or (by, RDF.type, None) in graph and by != event, (event, side, by)
 
 
 @needs_sources

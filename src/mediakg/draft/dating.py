@@ -64,6 +64,17 @@ def _has_year(value: str) -> bool:
     return not value.startswith("--")
 
 
+def _within(value: str, earliest: Bound | None, latest: Bound | None) -> bool:
+    """Whether ``value`` can lie between the bounds (compared at the shorter precision)."""
+
+    def cut(a: str, b: str) -> tuple[str, str]:
+        n = min(len(a), len(b))
+        return a[:n], b[:n]
+
+    low_ok = earliest is None or cut(earliest.value, value)[0] <= cut(earliest.value, value)[1]
+    return low_ok and (latest is None or cut(value, latest.value)[0] <= cut(value, latest.value)[1])
+
+
 def _bound_basis(expr: DateExpr) -> str:
     """How the text supports a bound read from ``expr``."""
     anchor = (expr.relative or {}).get("anchor", "")
@@ -100,7 +111,7 @@ def dating(candidate: Candidate, doc: DocumentDates) -> Dating:
             out.earliest = bound
         elif side == "latest" and out.latest is None:
             out.latest = bound
-    if doc.period and doc.period.final:
+    if doc.period and doc.period.final and _within(doc.period.final, out.earliest, out.latest):
         out.date, out.date_expr, out.basis = doc.period.final, doc.period, "report-period"
         out.note = "no date in the text: the period the report covers"
         return out
