@@ -100,7 +100,7 @@ class EventWriter:
             notes.append("named in it (who took part, in which post; where?): " + ", ".join(named))
         lines = comment("REVIEW: " + "; ".join(notes))
         lines += self._head(c, "Meeting")
-        lines += self._date_lines(when, c)
+        lines += self._date_lines(when)
         place = self.w.dateline_place()
         if place:  # where it was reported from, not where it took place (mkg:place is the reviewer's)
             lines.append(f"    mkg:reportedFrom {iri(place)} ;")
@@ -126,7 +126,7 @@ class EventWriter:
         if c.number:
             lines.append(f"    mkg:caseNumber {literal(c.number)} ;")
         lines += self._type_lines(c)
-        lines += self._date_lines(when, c)
+        lines += self._date_lines(when)
         lines.append("    mkg:hasAct " + ", ".join(iri(self.iris[id(a)]) for a in c.acts) + " ;")
         if self.document:
             lines.append(f"    mkg:reportedIn {self.document} ;")
@@ -153,7 +153,7 @@ class EventWriter:
         lines = comment("REVIEW: " + "; ".join(notes))
         lines += self._head(a, "Act")
         lines += self._type_lines(a)
-        lines += self._date_lines(when, a)
+        lines += self._date_lines(when)
         if meeting:
             lines.append(f"    mkg:atEvent {iri(meeting)} ;")
         lines.append(f"    prov:wasDerivedFrom {self.w.src} ;")
@@ -190,7 +190,7 @@ class EventWriter:
                 return self.iris[id(meeting)]
         return None
 
-    def _date_lines(self, when: Dating, c: Candidate) -> list[str]:
+    def _date_lines(self, when: Dating) -> list[str]:
         lines = []
         if when.date:
             lines.append(f'    mkg:date "{when.date}"^^xsd:{datatype(when.date)} ;')
