@@ -114,7 +114,8 @@ def test_service_on_virtuoso(virtuoso, built_dataset, server_factory):  # noqa: 
     )
     assert loaded.returncode == 0, loaded.stderr
     embedded = httpx.Client(base_url=server_factory(built_dataset, timeout=10), timeout=30)
-    remote = httpx.Client(base_url=server_factory(endpoint=virtuoso.endpoint, timeout=5), timeout=30)
+    # the comparison is what is tested here, not speed: a limit a loaded 2-core machine cannot miss
+    remote = httpx.Client(base_url=server_factory(endpoint=virtuoso.endpoint, timeout=30), timeout=60)
     try:
         health = remote.get("/health").json()
         assert health["backend"] == "remote" and health["store"]["ok"] is True
