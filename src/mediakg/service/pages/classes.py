@@ -160,7 +160,7 @@ def _listing(
             "href": m.href,
             "label": m.label,
             "note": m.when.text if m.when else "",
-            "tags": [names.get(t, qname(t)) for t in m.types],
+            "tags": sorted(names.get(t, qname(t)) for t in m.types),  # engines concatenate in any order
         }
         for m in shown
     ]

@@ -161,6 +161,9 @@ def engagements(rows: list[dict[str, Node]], lk: Linker) -> list[Event]:
                 v = Value(text=str(r.get(key + "Label") or qname(str(r[key]))), href=lk.href(str(r[key])))
                 if v not in target:
                     target.append(v)
+    for event in found.values():  # stores answer rows in any order
+        event.places.sort(key=lambda v: v.text.lower())
+        event.datelines.sort(key=lambda v: v.text.lower())
     return sorted(found.values(), key=lambda e: (e.when.key, e.value.text), reverse=True)
 
 

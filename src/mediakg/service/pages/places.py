@@ -60,6 +60,9 @@ def place_events(rows: list[dict[str, Node]], linker: Linker) -> Here:
         if where not in items[key].where:
             items[key].where.append(where)
 
+    for item in items.values():  # stores answer rows in any order
+        item.where.sort(key=lambda w: (w.datelined, w.place.text.lower()))
+
     def of(cls: Node) -> list[HereItem]:
         found = [item for (c, _), item in items.items() if c == str(cls)]
         return sorted(found, key=lambda it: (it.when.key, it.event.text.lower()))
