@@ -8,10 +8,11 @@ home page's chart links its bars here. The year is the one :func:`.dates.when` c
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
-from rdflib import RDFS, Literal, Node, URIRef
+from rdflib import RDFS, Node, URIRef
 from starlette.responses import Response
 
 from mediakg.graph.namespaces import ID_BASE, ONTOLOGY_IRI, PREFIXES
@@ -29,7 +30,7 @@ from mediakg.service.pages.common import (
     select,
     validators,
 )
-from mediakg.service.pages.dates import When, when
+from mediakg.service.pages.dates import When, row_when
 
 router = APIRouter()
 #: Where the incident types live (ontology/MODEL.md, "Concept schemes").
@@ -55,11 +56,7 @@ def class_iri(name: str) -> str | None:
     return f"{ONTOLOGY_IRI}#{name}"
 
 
-def _lit(v: Node | None) -> Literal | None:
-    return v if isinstance(v, Literal) else None
-
-
-def members_of(rows: list[dict[str, Node]], href) -> list[Member]:
+def members_of(rows: list[dict[str, Node]], href: Callable[[str], str]) -> list[Member]:
     """The answer of ``class-members.rq`` as members, by date where any has one, else by name."""
     out = []
     for r in rows:
@@ -68,9 +65,7 @@ def members_of(rows: list[dict[str, Node]], href) -> list[Member]:
             Member(
                 href=href(str(r["s"])),
                 label=str(r.get("label") or r.get("otherLabel") or qname(str(r["s"]))),
-                when=when(_lit(r.get("date")), _lit(r.get("earliest")), _lit(r.get("latest")))
-                if dated
-                else None,
+                when=row_when(r) if dated else None,
                 types=str(r.get("types", "")).split(),
             )
         )

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from rdflib import Literal
+from rdflib import Literal, Node
 from rdflib.namespace import XSD
 
 MONTHS = list(calendar.month_name)  # ["", "January", ...] (C locale: English)
@@ -87,9 +88,10 @@ def _range(first: str, last: str) -> str:
     """``between 22 and 29 March 2019``: two full dates, the shared month and year said once."""
     a, b = _parts(first), _parts(last)
     if None not in a and None not in b and a[0] == b[0]:
+        first_month, last_month = MONTHS[a[1] or 0], MONTHS[b[1] or 0]
         if a[1] == b[1]:
-            return f"between {a[2]} and {b[2]} {MONTHS[b[1]]} {b[0]}"  # type: ignore[index]
-        return f"between {a[2]} {MONTHS[a[1]]} and {b[2]} {MONTHS[b[1]]} {b[0]}"  # type: ignore[index]
+            return f"between {a[2]} and {b[2]} {last_month} {b[0]}"
+        return f"between {a[2]} {first_month} and {b[2]} {last_month} {b[0]}"
     return f"between {display_date(first, _type(first))} and {display_date(last, _type(last))}"
 
 
@@ -149,3 +151,13 @@ def when(date: Literal | None, earliest: Literal | None = None, latest: Literal 
         return When("date not stated", UNDATED, None)
     year = date_sort_key(late or early)[0]
     return When(text, date_sort_key(early or late), year)
+
+
+def literal(term: Node | None) -> Literal | None:
+    """``term`` if it is a literal, else None."""
+    return term if isinstance(term, Literal) else None
+
+
+def row_when(row: Mapping[str, Node]) -> When:
+    """The time of the event of a SELECT row with the variables ``?date``, ``?earliest`` and ``?latest``."""
+    return when(literal(row.get("date")), literal(row.get("earliest")), literal(row.get("latest")))

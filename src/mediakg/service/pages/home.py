@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from rdflib import Literal, Node
+from rdflib import Node
 from starlette.responses import Response
 
 from mediakg.graph.namespaces import MKG
@@ -18,7 +18,7 @@ from mediakg.graph.terms import qname
 from mediakg.service import caching
 from mediakg.service.pages.classes import INCIDENT_TYPES
 from mediakg.service.pages.common import finish, labels, linker, page, select, validators
-from mediakg.service.pages.dates import UNDATED, When, display_date, when
+from mediakg.service.pages.dates import UNDATED, When, display_date, literal, row_when
 from mediakg.service.pages.render import Linker, Value
 
 router = APIRouter()
@@ -61,10 +61,6 @@ class Event:
     datelines: list[Value] = field(default_factory=list)
 
 
-def _lit(v: Node | None) -> Literal | None:
-    return v if isinstance(v, Literal) else None
-
-
 def class_counts(rows: list[dict[str, Node]], names: dict[str, str], lk: Linker) -> list[Count]:
     """The answer of ``class-counts.rq``, by label."""
     out = [
@@ -86,7 +82,7 @@ def events_of(rows: list[dict[str, Node]], lk: Linker) -> dict[str, dict[str, tu
         iri = str(r["event"])
         per_class = out.setdefault(str(r["class"]), {})
         if iri not in per_class:
-            time = when(_lit(r.get("date")), _lit(r.get("earliest")), _lit(r.get("latest")))
+            time = row_when(r)
             label = str(r.get("label") or qname(iri))
             per_class[iri] = (Event(Value(text=label, href=lk.href(iri), iri=iri), time), set())
         if "type" in r:
@@ -152,7 +148,7 @@ def engagements(rows: list[dict[str, Node]], lk: Linker) -> list[Event]:
     for r in rows:
         iri = str(r["meeting"])
         if iri not in found:
-            time = when(_lit(r.get("date")), _lit(r.get("earliest")), _lit(r.get("latest")))
+            time = row_when(r)
             found[iri] = Event(
                 Value(text=str(r.get("label") or qname(iri)), href=lk.href(iri), iri=iri), time
             )
@@ -172,7 +168,7 @@ def sources_of(rows: list[dict[str, Node]], lk: Linker) -> list[dict]:
     out = []
     for r in rows:
         iri = str(r["source"])
-        date = _lit(r.get("issued")) or _lit(r.get("datelineDate"))
+        date = literal(r.get("issued")) or literal(r.get("datelineDate"))
         place = r.get("datelinePlace")
         out.append(
             {

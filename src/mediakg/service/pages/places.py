@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rdflib import Literal, Node
+from rdflib import Node
 
 from mediakg.graph.namespaces import MKG
 from mediakg.graph.terms import qname
-from mediakg.service.pages.dates import When, when
+from mediakg.service.pages.dates import When, row_when
 from mediakg.service.pages.render import Linker, Value
 
 
@@ -38,10 +38,6 @@ class Here:
     meetings: list[HereItem]
 
 
-def _lit(v: Node | None) -> Literal | None:
-    return v if isinstance(v, Literal) else None
-
-
 def place_events(rows: list[dict[str, Node]], linker: Linker) -> Here:
     """The answer of ``place-events.rq`` as a :class:`Here` (one item per event, its places gathered)."""
     items: dict[tuple[str, str], HereItem] = {}
@@ -50,7 +46,7 @@ def place_events(rows: list[dict[str, Node]], linker: Linker) -> Here:
         key = (str(r["class"]), event)
         if key not in items:
             label = str(r.get("label") or qname(event))
-            time = when(_lit(r.get("date")), _lit(r.get("earliest")), _lit(r.get("latest")))
+            time = row_when(r)
             items[key] = HereItem(Value(text=label, href=linker.href(event), iri=event), time)
         at = str(r["at"])
         where = Where(

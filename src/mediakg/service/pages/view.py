@@ -415,11 +415,14 @@ def entity_view(
     type_iris = set(g.objects(me, RDF.type))
     is_event = bool(type_iris & EVENT_CLASSES)
     appears = appearances(r, me)
-    act_views = [act_view(ag, URIRef(a), linker, labels) for a, ag in (acts or {}).items()]
-    act_views.sort(key=lambda a: (a.when.key, a.act.text))
-    claims = claims_of(r, me)
-    for a in act_views:
-        claims += claims_of(Renderer(acts[a.act.iri], linker, labels), URIRef(a.act.iri), about=a.act)  # type: ignore[index]
+    in_order = sorted(
+        ((act_view(ag, URIRef(a), linker, labels), ag) for a, ag in (acts or {}).items()),
+        key=lambda pair: (pair[0].when.key, pair[0].act.text),
+    )
+    act_views = [view for view, _ in in_order]
+    claims = claims_of(r, me)  # the case's own, then those of its acts in the acts' order
+    for view, act_graph in in_order:
+        claims += claims_of(Renderer(act_graph, linker, labels), URIRef(view.act.iri or ""), about=view.act)
     exclude = SECTION_PROPERTIES | EVENT_PROPERTIES if is_event else SECTION_PROPERTIES
     return EntityView(
         iri=iri,
