@@ -17,7 +17,7 @@ from mediakg.graph.namespaces import MKG
 from mediakg.service.pages.dates import UNDATED, when
 from mediakg.service.pages.home import Event, chart_data
 from mediakg.service.pages.labels import FRIENDLY
-from mediakg.service.pages.names import Entry, Name, NameIndex, fold, skeleton
+from mediakg.service.pages.names import Entry, Name, NameIndex, Query, fold, score, skeleton
 from mediakg.service.pages.render import Linker, Value
 from mediakg.service.pages.view import entity_view
 
@@ -135,6 +135,27 @@ def test_a_hit_names_the_other_spelling_that_matched() -> None:
     hit = _index().search("Токаев")[0]
     assert hit.matched == "K.Tokaev"
     assert _index().search("Kassym")[0].matched == "Kassym-Jomart Tokayev"
+
+
+def test_the_index_scores_every_entity_that_can_match() -> None:
+    """The index scores only the entities its prefilter finds (a substring, a skeleton prefix, a close
+    word): for many queries, the same entities as scoring every entity with :func:`score`."""
+    index = _index()
+    words = [w for e in index.entries for n in e.names for w in n.text.split()]
+    queries = [
+        *words,
+        *(w[1:-1] for w in words),
+        *(w[:4] for w in words),
+        "Tokaiev",
+        "Toikin",
+        "tojken",
+        "a",
+        "sa to",
+    ]
+    for text in queries:
+        q = Query.of(text)
+        every = {e.iri for e in index.entries if any(score(q, n) > 0 for n in e.names)}
+        assert {h.entry.iri for h in index.search(text)} == every, text
 
 
 # --------------------------------------------------------------------------- entity view

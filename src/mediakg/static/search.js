@@ -6,6 +6,7 @@
 
 (function () {
   const DELAY_MS = 120;
+  const MIN_CHARS = 2; // one letter matches most names: wait for the second
 
   function setUp(input, index) {
     const url = input.getAttribute("data-suggest");
@@ -86,7 +87,7 @@
 
     async function ask(text) {
       const mine = ++asked;
-      if (!text.trim()) {
+      if (text.trim().length < MIN_CHARS) {
         show([]);
         return;
       }

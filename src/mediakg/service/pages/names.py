@@ -25,16 +25,17 @@ closeness, only by the rules above it.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import groupby
 
 from anyascii import anyascii
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
 _VOWEL_Y_VOWEL = re.compile(r"(?<=[aeiou])y(?=[aeiou])")
-_DOUBLE = re.compile(r"(.)\1+")
 # Letters and digraphs that transliterations of Kazakh and Russian render differently.
 _FOLDS = (
     ("dzh", "j"),
@@ -55,7 +56,8 @@ CLOSE = 80
 @lru_cache(maxsize=100_000)
 def fold(text: str) -> str:
     """Lower-case ASCII words separated by single spaces (``K.Tokaev`` -> ``k tokaev``)."""
-    return _NOT_WORD.sub(" ", anyascii(text).lower()).strip()
+    ascii_text = text if text.isascii() else anyascii(text)  # anyascii goes letter by letter, in Python
+    return _NOT_WORD.sub(" ", ascii_text.lower()).strip()
 
 
 @lru_cache(maxsize=100_000)
@@ -66,7 +68,7 @@ def skeleton(word: str) -> str:
         key = key.replace(old, new)
     key = _VOWEL_Y_VOWEL.sub("", key)
     key = key.replace("iy", "i").replace("yy", "i").replace("y", "i")
-    return _DOUBLE.sub(r"\1", key)
+    return "".join(letter for letter, _ in groupby(key))  # doubled letters once
 
 
 @dataclass(frozen=True)
@@ -151,14 +153,74 @@ def score(q: Query, name: Name) -> float:
     return tier + 5 * coverage + (0.5 if name.preferred else 0.0)
 
 
+class _Texts:
+    """Many short texts in one string, so that finding a part of any of them is one C loop (``str.find``)."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self.starts: list[int] = []
+        position = 0
+        for text in texts:
+            self.starts.append(position)
+            position += len(text) + 1
+        self.joined = "\n".join(texts)
+
+    def containing(self, part: str) -> set[int]:
+        """The numbers of the texts that contain ``part`` (which holds no newline)."""
+        found, at = set(), self.joined.find(part)
+        while at >= 0:
+            number = bisect_right(self.starts, at) - 1
+            found.add(number)
+            at = self.joined.find(
+                part, self.starts[number + 1] if number + 1 < len(self.starts) else len(self.joined)
+            )
+        return found
+
+
 class NameIndex:
-    """The names of every entity of one build, searched by :meth:`search`."""
+    """The names of every entity of one build, searched by :meth:`search`.
+
+    Only the entities that can match are scored: those with a name that contains the folded query, whose
+    word skeletons begin with the query's, or (found by rapidfuzz over the distinct word skeletons, in C)
+    that have a word close to every query word. At 100,000 entities a query takes milliseconds, not seconds.
+    """
 
     def __init__(self, entries: Iterable[Entry]) -> None:
         self.entries = list(entries)
+        owner: list[int] = []  # name number -> entry number
+        folded: list[str] = []
+        skeletons: list[str] = []
+        self._by_word: dict[str, set[int]] = {}  # word skeleton -> entries with a name that has it
+        for i, entry in enumerate(self.entries):
+            for name in entry.names:
+                owner.append(i)
+                folded.append(" " + name.folded)
+                skeletons.append(" " + " ".join(name.skeletons))
+                for word in name.skeletons:
+                    self._by_word.setdefault(word, set()).add(i)
+        self._owner = owner
+        self._folded = _Texts(folded)
+        self._skeletons = _Texts(skeletons)
+        self._words = list(self._by_word)
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    def _candidates(self, q: Query) -> set[int]:
+        """The entries that :func:`score` can give more than 0 for ``q``: no other can."""
+        names = self._folded.containing(q.folded)
+        if q.skeletons:
+            # every query word begins a word of the name: the name holds " <skeleton>" for each of them
+            prefixed = [self._skeletons.containing(" " + s) for s in q.skeletons]
+            names |= set.intersection(*prefixed)
+        found = {self._owner[n] for n in names}
+        if q.skeletons and all(len(s) >= 4 for s in q.skeletons):
+            close: set[int] | None = None
+            for s in q.skeletons:
+                words = process.extract(s, self._words, scorer=fuzz.ratio, score_cutoff=CLOSE, limit=None)
+                near = set().union(*(self._by_word[w] for w, _, _ in words))
+                close = near if close is None else close & near
+            found |= close or set()
+        return found
 
     def search(self, text: str, limit: int | None = None) -> list[Hit]:
         """The entities whose names match ``text``, best first (then by name), at most ``limit``."""
@@ -166,7 +228,8 @@ class NameIndex:
         if not q.folded:
             return []
         hits = []
-        for entry in self.entries:
+        for i in self._candidates(q):
+            entry = self.entries[i]
             scored = [(score(q, n), n) for n in entry.names]
             best, name = max(scored, key=lambda sn: sn[0], default=(0.0, None))
             if best > 0 and name is not None:

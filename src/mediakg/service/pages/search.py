@@ -3,6 +3,8 @@ both ranked by :mod:`.names` over an index of every entity's names, built once p
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
@@ -47,7 +49,8 @@ async def name_index(request: Request) -> NameIndex:
         entry.names.append(Name.of(str(r["name"]), preferred))
         if preferred or not entry.label:
             entry.label = str(r["name"])
-    return caches.NAMES.put(key, NameIndex(entries.values()))
+    # Folding every name takes a while on a big graph: not on the event loop, which serves other requests.
+    return caches.NAMES.put(key, await asyncio.to_thread(NameIndex, entries.values()))
 
 
 def _kind(classes: set[str], names: dict[str, str]) -> str:
