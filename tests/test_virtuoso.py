@@ -7,6 +7,7 @@ fresh database in a temporary folder, configured from the package's /etc/virtuos
 
 from __future__ import annotations
 
+import difflib
 import subprocess
 import sys
 from pathlib import Path
@@ -139,6 +140,20 @@ def test_service_on_virtuoso(virtuoso, built_dataset, server_factory):  # noqa: 
         assert refused.status_code == 400
         page = remote.get("/id/person/marat-tazhin", headers={"Accept": "text/html"})
         assert page.status_code == 200 and "Marat Tazhin" in page.text
+        # the pages' own queries (service/pages/queries) answer alike: home counts, a listing, search, a case
+        pages = (
+            "/",
+            "/class/Incident?type=detention",
+            "/search/suggest?q=Токаев",
+            "/id/place/astana",
+            "/id/incident/present-time-glushkova-astana",
+            "/id/meeting/atamkulov-gisladottir-2019",
+        )
+        for path in pages:
+            theirs, ours = remote.get(path).text.splitlines(), embedded.get(path).text.splitlines()
+            assert theirs == ours, "\n".join(
+                difflib.unified_diff(ours, theirs, path, "on Virtuoso", lineterm="")
+            )
     finally:
         embedded.close()
         remote.close()
