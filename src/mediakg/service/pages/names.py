@@ -24,51 +24,23 @@ closeness, only by the rules above it.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
-from itertools import groupby
 
-from anyascii import anyascii
 from rapidfuzz import fuzz, process
 
-_NOT_WORD = re.compile(r"[^0-9a-z]+")
-_VOWEL_Y_VOWEL = re.compile(r"(?<=[aeiou])y(?=[aeiou])")
-# Letters and digraphs that transliterations of Kazakh and Russian render differently.
-_FOLDS = (
-    ("dzh", "j"),
-    ("zh", "j"),
-    ("dj", "j"),
-    ("kh", "h"),
-    ("gh", "g"),
-    ("q", "k"),
-    ("ng", "n"),
-    ("w", "v"),
-)
+from mediakg.graph.spelling import folded_words, skeleton
+
 #: Longest query searched for (longer ones are refused with 422 by the routes).
 MAX_QUERY = 200
 #: Least closeness (rapidfuzz ratio, 0-100) of a query word to a name word to count as a typo of it.
 CLOSE = 80
 
 
-@lru_cache(maxsize=100_000)
 def fold(text: str) -> str:
     """Lower-case ASCII words separated by single spaces (``K.Tokaev`` -> ``k tokaev``)."""
-    ascii_text = text if text.isascii() else anyascii(text)  # anyascii goes letter by letter, in Python
-    return _NOT_WORD.sub(" ", ascii_text.lower()).strip()
-
-
-@lru_cache(maxsize=100_000)
-def skeleton(word: str) -> str:
-    """A key of one folded word that spelling variants share (``tokayev``, ``tokaev`` -> ``tokaev``)."""
-    key = word
-    for old, new in _FOLDS:
-        key = key.replace(old, new)
-    key = _VOWEL_Y_VOWEL.sub("", key)
-    key = key.replace("iy", "i").replace("yy", "i").replace("y", "i")
-    return "".join(letter for letter, _ in groupby(key))  # doubled letters once
+    return folded_words(text)
 
 
 @dataclass(frozen=True)
