@@ -2,9 +2,10 @@
 
 Routes: ``/sparql`` (:mod:`.sparql_endpoint`), ``/docs``, ``/redoc`` and ``/static/vendor/``
 (:mod:`.docs_pages`, offline), ``/health``, then the routers of the optional modules
-:mod:`mediakg.service.api` (named questions) and :mod:`mediakg.service.linked_data` (entity pages), each
-included when the module exists. The query executor lives on ``app.state.executor`` and the settings on
-``app.state.settings``; the executor starts with the app (lifespan) and stops with it.
+:mod:`mediakg.service.api` (named questions), :mod:`mediakg.service.linked_data` (entity pages) and
+:mod:`mediakg.service.validate_page` (``/validate``), each included when the module exists. The query
+executor lives on ``app.state.executor`` and the settings on ``app.state.settings``; the executor starts with
+the app (lifespan) and stops with it.
 
 Two executors, one interface: :class:`.executor.QueryExecutor` (worker processes over the build or a
 dataset file, ``settings.data``) and, with ``endpoint``, :class:`.remote_executor.RemoteQueryExecutor`
@@ -38,7 +39,7 @@ from mediakg.store import base
 log = logging.getLogger("mediakg.service")
 
 #: Modules whose ``router`` is included after the core routes when they exist.
-OPTIONAL_ROUTERS = ("mediakg.service.api", "mediakg.service.linked_data")
+OPTIONAL_ROUTERS = ("mediakg.service.api", "mediakg.service.linked_data", "mediakg.service.validate_page")
 #: HTTP status of a query failure that escapes a route (entity pages, downloads), by backend error class.
 _STATUS = ((base.QueryRejected, 400), (base.QueryTimeout, 503), (base.StoreUnavailable, 503))
 

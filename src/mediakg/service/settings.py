@@ -53,6 +53,14 @@ class Settings:
     max_rows: int = 10_000
     #: Most bytes of a serialised result; larger results are cut (at a row boundary) and reported.
     max_bytes: int = 10_000_000
+    #: ``POST /validate``: the largest file accepted, in bytes (a larger one gets 413).
+    validate_max_bytes: int = 2_000_000
+    #: ``POST /validate``: seconds one validation may take before its process is killed (503).
+    validate_timeout: float = 30.0
+    #: ``POST /validate``: validations that may run at once (one process each); more get 429.
+    validate_concurrency: int = 2
+    #: ``POST /validate``: address-space limit of each validation process (RLIMIT_AS), in MiB; 0: none.
+    validate_memory_limit_mb: int = 2048
     #: Public base of entity IRIs (used by the linked-data pages).
     base_iri: str = ID_BASE
     #: Origins allowed by CORS.
