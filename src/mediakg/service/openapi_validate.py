@@ -109,7 +109,7 @@ def post(accepted: Iterable[formats.Format], name_pattern: str) -> dict[str, Any
         "required": False,
         "schema": {"type": "string", "pattern": name_pattern, "maxLength": 100},
         "description": (
-            "The file's name as in data/ (e.g. kz-appeal.ttl): a triple file fills the graph "
+            "The file's name as in data/ (e.g. 004_5fc3c1fc3dcca73a.ttl): a triple file fills the graph "
             "id:source/<stem> and so replaces the served data of that source. Default: posted."
         ),
     }

@@ -72,12 +72,13 @@ class RequestError(Exception):
 @dataclass
 class Posted:
     """The file of a request: its bytes, its name (with the extension of its format) and, for the form,
-    the pasted text to show again."""
+    the pasted text and the name typed in, to show again."""
 
     data: bytes
     name: str
     format: formats.Format
     text: str = ""
+    typed_name: str = ""
 
 
 # --------------------------------------------------------------------------- plain words
@@ -200,11 +201,11 @@ def file_name(name: str | None, fmt: formats.Format, where: str) -> str:
         raise RequestError(
             400,
             f"{where} {name[:100]!r} is not a file name: use letters, digits, '.', '_' and '-' only "
-            "(e.g. kz-appeal.ttl), at most 100 characters",
+            "(e.g. 004_5fc3c1fc3dcca73a.ttl), at most 100 characters",
         )
     try:
         formats.by_extension(name)
-        stem = Path(name).stem  # kz-appeal.ttl posted as TriG is kz-appeal.trig
+        stem = Path(name).stem  # 004_5fc3c1fc3dcca73a.ttl posted as TriG is 004_5fc3c1fc3dcca73a.trig
     except formats.UnknownFormat:
         stem = name
     return stem + fmt.extension
@@ -258,14 +259,21 @@ async def _read_form(request: Request, body: bytes, limit: int) -> Posted:
         raise RequestError(400, "the form has both a pasted text and a file: give one of them")
     if not data and not text.strip():
         raise RequestError(400, "the form has no file: paste its text or choose a file to upload")
-    filename = Path(upload.filename or "").name if data and upload is not None else ""
+    filename = _safe_name(upload.filename) if data and upload is not None else ""
     fmt = _form_format(form.get("format"), filename)
     if not data:
         data = text.encode("utf-8")
     if len(data) > limit:
         raise RequestError(413, _too_large(f"{len(data):,} bytes", limit))
-    name = file_name(str(form.get("name") or "") or filename, fmt, "the file name")
-    return Posted(data, name, fmt, text if isinstance(text, str) else "")
+    typed = str(form.get("name") or "").strip()
+    name = file_name(typed or filename, fmt, "the file name")
+    return Posted(data, name, fmt, text, typed)
+
+
+def _safe_name(filename: str | None) -> str:
+    """An uploaded file's name made a plain file name ("draft (2).ttl" -> "draft-2-.ttl")."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(filename or "").name).lstrip("-._")[-100:]
+    return name or DEFAULT_NAME
 
 
 def _form_format(value: Any, filename: str) -> formats.Format:
@@ -375,7 +383,8 @@ def form_page(
         "error": error,
         "text": posted.text if posted else "",
         "chosen": posted.format.name if posted and posted.text else "auto",
-        "name": posted.name if posted and posted.text else "",
+        "name": posted.typed_name if posted else "",
+        "lines": _lines(posted, report),
         "formats": list(ACCEPTED.values()),
         "extensions": ",".join(ext for f in ACCEPTED.values() for ext in f.extensions),
         "max_bytes": settings.validate_max_bytes,
@@ -385,6 +394,15 @@ def form_page(
     response.headers.update(headers or {})
     response.headers["Vary"] = "Accept"
     return response
+
+
+def _lines(posted: Posted | None, report: PostedReport | None) -> dict[int, str]:
+    """The posted file's lines that parse problems point at, to show beside them."""
+    if posted is None or report is None:
+        return {}
+    wanted = {p.line for p in report.problems if p.kind == PARSE and p.line and report.in_file(p)}
+    text = posted.data.decode("utf-8", errors="replace").splitlines()
+    return {n: text[n - 1][:300] for n in wanted if 0 < n <= len(text)}
 
 
 def _error(request: Request, media: str, exc: RequestError, posted: Posted | None) -> Response:

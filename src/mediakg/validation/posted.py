@@ -64,9 +64,9 @@ class PostedReport:
 
 
 def posted_input(data: bytes, name: str) -> InputFile:
-    """The in-memory file ``name`` (``kz-appeal.ttl``: its extension says the format; a triple format fills
-    the graph ``id:source/<stem>``, as the file would in ``data/``). Raises UsageError for an unknown
-    extension."""
+    """The in-memory file ``name`` (``004_5fc3c1fc3dcca73a.ttl``: its extension says the format; a triple
+    format fills the graph ``id:source/<stem>``, as the file would in ``data/``). Raises UsageError for an
+    unknown extension."""
     path = Path(name)
     graph = None if rdf_format(path) in QUAD_FORMATS else source_iri(path.stem)
     return InputFile(path, graph, name, data)
