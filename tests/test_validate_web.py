@@ -314,6 +314,9 @@ def test_bad_requests_get_a_4xx_naming_the_fault(base: str) -> None:
         assert words in answer.json()["detail"], (label, answer.text)
     refused = httpx.post(url, content=GOOD, headers={"Content-Type": "text/turtle", "Accept": "text/csv"})
     assert refused.status_code == 406 and "application/json or text/html" in refused.text
+    put = httpx.put(url, content=GOOD)
+    assert put.status_code == 405 and "POST" in put.headers["Allow"] and "use GET" in put.text
+    assert httpx.options(url).status_code == 204 and httpx.head(url).status_code == 200
 
 
 # --------------------------------------------------------------------------- limits

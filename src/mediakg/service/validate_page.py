@@ -449,3 +449,18 @@ async def validate_file(request: Request) -> Response:
     if media == HTML:
         return form_page(request, status, report, posted)
     return JSONResponse(report_json(report), status_code=status, headers={"Vary": "Accept"})
+
+
+@router.api_route("/validate", methods=["HEAD", "PUT", "DELETE", "PATCH", "OPTIONS"], include_in_schema=False)
+async def other_methods(request: Request) -> Response:
+    """HEAD is GET's headers; OPTIONS lists the methods; the others are 405 with the same list."""
+    allow = {"Allow": "GET, HEAD, POST, OPTIONS"}
+    if request.method == "HEAD":
+        return form_page(request)
+    if request.method == "OPTIONS":
+        return Response(status_code=204, headers=allow)
+    return PlainTextResponse(
+        f"method {request.method} not allowed on /validate; use GET (the form) or POST (a file)\n",
+        status_code=405,
+        headers=allow,
+    )
