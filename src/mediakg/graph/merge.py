@@ -71,17 +71,22 @@ def merge(inputs: Iterable[InputFile], extra: Iterable[InputFile] = ()) -> Merge
     extra_graphs = {e.graph for e in extra if e.graph is not None}
     kept = [i for i in inputs if i.path.resolve() not in extra_paths]
     kept = [i for i in kept if i.graph not in extra_graphs or i.graph is None or _shared_graph(i, kept)]
-    merged = Merged()
-    for inp in kept + extra:
-        result = parse_file(inp)
-        if isinstance(result, Problem):
-            merged.problems.append(result)
-            continue
+    parsed = [parse_file(inp) for inp in kept + extra]
+    return combine(
+        [r for r in parsed if not isinstance(r, Problem)], [r for r in parsed if isinstance(r, Problem)]
+    )
+
+
+def combine(files: Iterable[ParsedFile], problems: Iterable[Problem] = ()) -> Merged:
+    """Merge files already parsed (in this order) into one Dataset, plus the entailed graph; ``problems``
+    are the parse problems met on the way (kept in the result)."""
+    merged = Merged(problems=list(problems))
+    ds = merged.dataset
+    for result in files:
         merged.files.append(result)
-        ds = merged.dataset
         graphs = {gid: ds.graph(URIRef(gid)) for gid in dict.fromkeys(q[3] for q in result.quads)}
         ds.addN((s, p, o, graphs[g]) for s, p, o, g in result.quads)
-    add_entailments(merged.dataset)
+    add_entailments(ds)
     return merged
 
 

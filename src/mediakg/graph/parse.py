@@ -39,15 +39,21 @@ QUAD_FORMATS = {"trig", "nquads"}
 @dataclass(frozen=True)
 class InputFile:
     """An RDF file to load; ``graph`` is the named graph for triple formats (None: the file names its
-    graphs)."""
+    graphs). ``data`` is the content of a file handed over in memory (a web upload): ``path`` then only
+    names it (its extension gives the format, its stem the graph) and is never opened."""
 
     path: Path
     graph: str | None
     display: str
+    data: bytes | None = field(default=None, repr=False)
 
     @property
     def format(self) -> str:
         return rdf_format(self.path)
+
+    def read_bytes(self) -> bytes:
+        """The file's content."""
+        return self.path.read_bytes() if self.data is None else self.data
 
 
 @dataclass
@@ -116,7 +122,7 @@ def _first_bad_line(inp: InputFile) -> int | None:
     """1-based number of the first line that does not parse on its own (N-Triples / N-Quads are line
     based, but rdflib's errors do not say which line failed)."""
     with contextlib.suppress(OSError, UnicodeDecodeError):
-        for number, line in enumerate(inp.path.read_text(encoding="utf-8").splitlines(), start=1):
+        for number, line in enumerate(inp.read_bytes().decode("utf-8").splitlines(), start=1):
             if not line.strip() or line.lstrip().startswith("#"):
                 continue
             try:
@@ -145,6 +151,14 @@ def _problem_from(exc: Exception, inp: InputFile) -> Problem:
     return Problem(PARSE, f"syntax error: {message}", file=inp.display, line=line)
 
 
+def _line_of_byte(inp: InputFile, offset: int) -> int | None:
+    """1-based line of byte ``offset`` (the parsers decode the whole input, so the offset counts from its
+    start)."""
+    with contextlib.suppress(OSError):
+        return inp.read_bytes()[:offset].count(b"\n") + 1
+    return None
+
+
 def parse_file(inp: InputFile) -> ParsedFile | Problem:
     """Parse one input; returns its triples or the parse problem."""
     parsed = ParsedFile(inp)
@@ -152,7 +166,7 @@ def parse_file(inp: InputFile) -> ParsedFile | Problem:
         with quiet_rdflib():
             if inp.graph is None:
                 ds = Dataset()
-                ds.parse(inp.path, format=inp.format)
+                ds.parse(format=inp.format, **untrusted.rdflib_parse_args(inp.path, inp.data))
                 for s, p, o, g in ds.quads((None, None, None, None)):
                     gid = g.identifier if isinstance(g, Graph) else g
                     if gid is None or gid == DATASET_DEFAULT_GRAPH_ID:
@@ -161,11 +175,18 @@ def parse_file(inp: InputFile) -> ParsedFile | Problem:
             else:
                 graph = Graph()
                 # JSON-LD / RDF/XML checked first: they could make rdflib fetch or expand entities
-                graph.parse(format=inp.format, **untrusted.rdflib_parse_args(inp.path))
+                graph.parse(format=inp.format, **untrusted.rdflib_parse_args(inp.path, inp.data))
                 gid = URIRef(inp.graph)
                 parsed.quads = [(s, p, o, gid) for s, p, o in graph]
     except untrusted.RefusedInput as exc:
         return Problem(PARSE, str(exc), file=inp.display)
+    except UnicodeDecodeError as exc:  # a ValueError: caught before those
+        return Problem(
+            PARSE,
+            f"not UTF-8 text: {exc.reason} at byte {exc.start}",
+            file=inp.display,
+            line=_line_of_byte(inp, exc.start),
+        )
     except (BadSyntax, ParserError, SyntaxError, ValueError, xml.sax.SAXException) as exc:
         return _problem_from(exc, inp)
     except RecursionError:
@@ -174,8 +195,6 @@ def parse_file(inp: InputFile) -> ParsedFile | Problem:
         # how rdflib's JSON-LD parser fails on a wrong JSON type (a number where a context or IRI belongs)
         message = f"syntax error: not valid {inp.format} ({type(exc).__name__}: {exc})"
         return Problem(PARSE, message, file=inp.display)
-    except UnicodeDecodeError as exc:
-        return Problem(PARSE, f"not UTF-8 text: {exc.reason} at byte {exc.start}", file=inp.display)
     except OSError as exc:
         return Problem(PARSE, f"cannot read: {exc.strerror or exc}", file=inp.display)
     parsed.subjects = {q[0] for q in parsed.quads}

@@ -20,6 +20,7 @@ import json
 import xml.sax
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.expatreader import DefusedExpatParser
@@ -33,6 +34,9 @@ MAX_JSON_DEPTH = 200
 # mediakg.store.local).
 RDFXML_SUFFIXES = (".rdf", ".owl", ".xml")
 JSONLD_SUFFIXES = (".jsonld",)
+#: Base IRI of a file handed over in memory (it has no location): a hierarchical IRI, so that relative
+#: IRIs resolve as they would in a file, and one that names no place to fetch from.
+MEMORY_BASE = "file:///posted/"
 
 
 class RefusedInput(MediakgError):
@@ -124,16 +128,22 @@ def check_file(path: Path) -> None:
         return
 
 
-def rdflib_parse_args(path: Path) -> dict[str, Any]:
+def rdflib_parse_args(path: Path, data: bytes | None = None) -> dict[str, Any]:
     """Keyword arguments for rdflib's ``Graph.parse`` of ``path`` (format given separately): JSON-LD as
     its checked JSON object and RDF/XML as its checked bytes, each read once, so that the parser sees exactly
     what was checked; other formats as the path. Relative IRIs resolve against the file's URI as before.
-    Raises :class:`RefusedInput` (without the path: the caller names the file)."""
+    ``data``: the file's content when it was handed over in memory (``path`` only names it; relative IRIs
+    resolve against :data:`MEMORY_BASE` + its name). Raises :class:`RefusedInput` (without the path: the
+    caller names the file)."""
     suffix = path.suffix.lower()
-    if suffix not in RDFXML_SUFFIXES + JSONLD_SUFFIXES:
-        return {"source": path}
-    data, base = path.read_bytes(), path.resolve().as_uri()
+    if data is None:
+        if suffix not in RDFXML_SUFFIXES + JSONLD_SUFFIXES:
+            return {"source": path}
+        data, base = path.read_bytes(), path.resolve().as_uri()
+    else:
+        base = MEMORY_BASE + quote(path.name)
     if suffix in JSONLD_SUFFIXES:
         return {"source": PythonInputSource(jsonld_document(data), system_id=base)}
-    check_rdfxml(data)
+    if suffix in RDFXML_SUFFIXES:
+        check_rdfxml(data)
     return {"data": data, "publicID": base}

@@ -1,9 +1,10 @@
 """The FastAPI application: ``create_app(settings)``.
 
 Routes: ``/sparql`` (:mod:`.sparql_endpoint`), ``/docs``, ``/redoc`` and ``/static/vendor/``
-(:mod:`.docs_pages`, offline), ``/health``, the named questions (:mod:`.api`) and the entity pages
-(:mod:`.pages`). The query executor lives on ``app.state.executor`` and the settings on
-``app.state.settings``; the executor starts with the app (lifespan) and stops with it.
+(:mod:`.docs_pages`, offline), ``/health``, the named questions (:mod:`.api`), the entity pages
+(:mod:`.pages`) and ``/validate`` (:mod:`.validate_page`). The query executor lives on
+``app.state.executor`` and the settings on ``app.state.settings``; the executor starts with the app
+(lifespan) and stops with it.
 
 Two executors, one interface (:class:`mediakg.query.base.Executor`): a
 :class:`~mediakg.query.pool.WorkerPool` (worker processes over the build or a dataset file,
@@ -30,7 +31,7 @@ from mediakg.errors import MediakgError, StoreUnavailable, UsageError, retry_hea
 from mediakg.query.base import Executor
 from mediakg.query.pool import WorkerPool
 from mediakg.query.remote import RemoteExecutor
-from mediakg.service import api, caching, docs_pages, pages, sparql_endpoint
+from mediakg.service import api, caching, docs_pages, pages, sparql_endpoint, validate_page
 from mediakg.service.settings import Settings
 
 log = logging.getLogger("mediakg.service")
@@ -104,6 +105,7 @@ def create_app(settings: Settings, *, endpoint: str | None = None) -> FastAPI:
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(validate_page.router)
     return app
 
 

@@ -29,6 +29,14 @@ class Settings(ExecutorConfig):
     data: Path | None = None
     host: str = "127.0.0.1"
     port: int = 8000
+    #: ``POST /validate``: the largest file accepted, in bytes (a larger one gets 413).
+    validate_max_bytes: int = 2_000_000
+    #: ``POST /validate``: seconds one validation may take before its process is killed (503).
+    validate_timeout: float = 30.0
+    #: ``POST /validate``: validations that may run at once (one process each); more get 429.
+    validate_concurrency: int = 2
+    #: ``POST /validate``: address-space limit of each validation process (RLIMIT_AS), in MiB; 0: none.
+    validate_memory_limit_mb: int = 2048
     #: Public base of entity IRIs (used by the linked-data pages).
     base_iri: str = ID_BASE
     #: Origins allowed by CORS.
