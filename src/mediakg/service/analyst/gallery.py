@@ -33,8 +33,10 @@ from mediakg.store.bind import inject_values
 
 router = APIRouter(include_in_schema=False)
 
-#: Most IRIs whose sources one page looks up (beyond, the table shows the sources the rows name).
-MAX_SOURCE_LOOKUP = 2000
+#: Most IRIs whose sources one page looks up (beyond, the table shows the sources the rows name), and how
+#: many one query asks for.
+MAX_SOURCE_LOOKUP = 5000
+SOURCE_BATCH = 500
 _SAFE_IRI = re.compile(r'^[^\s<>"{}|^`\\]+$')
 _NUMERIC = re.compile(r"#(integer|decimal|double|float|int|long|nonNegativeInteger|positiveInteger)$")
 PROV = "http://www.w3.org/ns/prov#"
@@ -53,10 +55,14 @@ def questions() -> dict[str, Question]:
 
 @router.get("/questions")
 async def gallery(request: Request) -> Response:
-    """Every named question: title, description, tags and parameters, each linking to its page."""
-    listed = sorted(questions().values(), key=lambda q: q.title.lower())
-    tags = sorted({t for q in listed for t in q.tags})
-    return render(request, "questions.html", {"title": "Questions", "questions": listed, "tags": tags})
+    """Every named question (or those of one topic, ``?tag=``): title, description, tags and parameters, each
+    linking to its page."""
+    every = sorted(questions().values(), key=lambda q: q.title.lower())
+    tags = sorted({t for q in every for t in q.tags})
+    tag = request.query_params.get("tag") or None
+    listed = [q for q in every if tag is None or tag in q.tags]
+    context = {"title": "Questions", "questions": listed, "tags": tags, "tag": tag, "total": len(every)}
+    return render(request, "questions.html", context, status_code=200 if listed else 404)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -304,10 +310,11 @@ async def row_sources(
         }
     )
     derived: dict[str, set[str]] = {}
-    if iris and len(iris) <= MAX_SOURCE_LOOKUP:
+    iris = iris[:MAX_SOURCE_LOOKUP]
+    for start in range(0, len(iris), SOURCE_BATCH):  # batches: a query text has a length limit
         query = (
             f"PREFIX prov: <{PROV}>\nSELECT ?s ?source WHERE {{ VALUES ?s {{ "
-            + " ".join(f"<{i}>" for i in iris)
+            + " ".join(f"<{i}>" for i in iris[start : start + SOURCE_BATCH])
             + " } ?s prov:wasDerivedFrom ?source }"
         )
         result = await executor.run(query, result_format=formats.SPARQL_JSON, lane="internal", client=client)

@@ -26,6 +26,25 @@
   });
   window.yasgui = yasgui; // for tests and the browser console
 
+  // YASGUI leaves some of its controls without a name for screen readers: name them (also those it adds later,
+  // in new tabs and its settings dialog).
+  const NAMES = [
+    [".CodeMirror textarea", "SPARQL query"],
+    ["input.autocomplete", "SPARQL endpoint"],
+    [".tab input[type=text], .tabPanel input[type=text]", "Tab name"],
+  ];
+  const host = document.getElementById("yasgui");
+  const nameControls = () => {
+    for (const control of host.querySelectorAll("input, select, textarea")) {
+      if (control.labels?.length || control.hasAttribute("aria-label") || control.hasAttribute("aria-labelledby")) continue;
+      const known = NAMES.find(([selector]) => control.matches(selector));
+      const nearby = control.closest("div")?.querySelector("label, .label, span")?.textContent?.trim();
+      control.setAttribute("aria-label", known ? known[1] : control.placeholder || control.title || nearby || "Editor setting");
+    }
+  };
+  nameControls();
+  new MutationObserver(nameControls).observe(host, { childList: true, subtree: true });
+
   const form = document.getElementById("examples");
   const select = document.getElementById("example");
   form.addEventListener("submit", (event) => {

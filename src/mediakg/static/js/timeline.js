@@ -154,15 +154,13 @@
   }
   const sortKey = (item) => item.start || item.end || "9999";
 
-  // The first view: where the incidents are (most items), a little wider, unless the URL filters;
-  // "Show all" fits everything.
-  function firstWindow(all) {
-    if (new URL(location.href).searchParams.toString()) return {};
-    const spans = all.filter((i) => i.kind !== "meeting" && i.shape !== "undated");
-    if (!spans.length) return {};
+  // The window that shows `items` (a little wider, with room for the labels on the right), or null.
+  function windowOf(items) {
+    const spans = items.filter((i) => i.shape !== "undated");
+    if (!spans.length) return null;
     const starts = spans.map((i) => i.start || shift(i.end, -OPEN_DAYS)).sort();
     const ends = spans.map((i) => i.end || shift(i.start, OPEN_DAYS)).sort();
-    return { start: shift(starts[0], -45), end: shift(ends[ends.length - 1], 150) }; // room for labels
+    return { start: shift(starts[0], -45), end: shift(ends[ends.length - 1], 150) };
   }
 
   // ---------------------------------------------------------------- putting it together
@@ -203,7 +201,8 @@
     }
     const container = document.getElementById("timeline");
     const timeline = new vis.Timeline(container, view, groups, {
-      ...firstWindow(data.items),
+      // the first view: where the incidents are (most items); "Show all" fits everything
+      ...(windowOf(data.items.filter((i) => i.kind !== "meeting")) || {}),
       locale: "en",
       stack: true,
       zoomMin: 7 * DAY,
@@ -251,7 +250,11 @@
       const counts = ["meeting", "incident", "act"].map((k) => shown.filter((i) => i.kind === k).length);
       status.textContent = `Showing ${counts[0]} meetings, ${counts[1]} reported cases and ${counts[2]} acts of ${data.items.length} events.`;
       writeUrl(values);
-      if (fit) timeline.fit({ animation: false });
+      if (fit) {
+        const around = windowOf(shown);
+        if (around) timeline.setWindow(around.start, around.end, { animation: false });
+        else timeline.fit({ animation: false });
+      }
     }
     form.addEventListener("change", () => apply(true));
     form.addEventListener("submit", (event) => {
@@ -272,7 +275,7 @@
         }
       });
     }
-    apply(false);
+    apply(new URL(location.href).searchParams.toString() !== ""); // filters from the URL: show what they leave
     page.dataset.ready = "true";
   }
   main();
