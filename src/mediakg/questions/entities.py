@@ -155,6 +155,12 @@ def is_iri_value(raw: str) -> bool:
     return m is None or m.group(1) in PREFIXES or raw.startswith(("http://", "https://"))
 
 
+def is_name(raw: str) -> bool:
+    """The value is meant as a name, not as an IRI: not empty, and neither ``http(s):`` nor a project
+    prefix before a colon (an IRI written wrong is refused as an IRI, with the reason)."""
+    return bool(raw.strip()) and not re.match(rf"^(?:https?|{'|'.join(map(re.escape, PREFIXES))}):", raw)
+
+
 def slug(text: str) -> str:
     """``text`` folded as the graph's slugs are (ASCII, lower case, words joined by ``-``)."""
     return "-".join(_WORD.findall(anyascii(text).lower()))
@@ -256,10 +262,8 @@ async def resolve_params(
     out = dict(raw)
     for name, value in raw.items():
         param = question.param(name)
-        if param is None or param.type != "iri" or is_iri_value(value):
+        if param is None or param.type != "iri" or is_iri_value(value) or not is_name(value):
             continue
-        if not value.strip():
-            raise EntityNotFound(name, f"parameter {name!r}: an empty value names nothing")
         found = await lookup(executor, value.strip(), client)
         kind = await param_kind(executor, question, name, client) if len(found) > 1 else Kind()
         out[name] = choose(name, value, found, kind).iri
