@@ -216,32 +216,14 @@ async def _run(request: Request, question: Question) -> Outcome:
     client = client_address(request)
     given, problems = _given(request, question)
     outcome = Outcome(await _fields(executor, question, given, client), problems)
-    by_name = {f.name: f for f in outcome.fields}
     if problems:
         outcome.status = 422
         return outcome
     try:
         outcome.resolved = await entities.resolve_params(executor, question, given, client)
         bind_params(question, outcome.resolved)
-    except entities.EntityNotFound as exc:
-        by_name[exc.param].error = str(exc)
-        root, base = root_of(request), base_iri(request)
-        by_name[exc.param].candidates = [
-            {
-                **c.as_json(),
-                "href": page_href(c.iri, root, base),
-                "use": _url(request, question, given, exc.param, qname(c.iri)),
-            }
-            for c in exc.candidates
-        ]
-        outcome.status = 422
-        return outcome
-    except ParamError as exc:
-        if exc.param in by_name:
-            by_name[exc.param].error = str(exc)
-        else:
-            outcome.errors.append(str(exc))
-        outcome.status = 422
+    except MediakgError as exc:  # a value that names nothing (or several things), or a busy store
+        _refused(request, question, given, outcome, exc)
         return outcome
     if outcome.resolved != given:  # show the entities the names were taken to mean, by their labels
         outcome.fields = await _fields(executor, question, outcome.resolved, client)
@@ -252,6 +234,32 @@ async def _run(request: Request, question: Question) -> Outcome:
         outcome.status = exc.status
         outcome.headers = retry_headers(exc)
     return outcome
+
+
+def _refused(
+    request: Request, question: Question, given: dict[str, str], outcome: Outcome, exc: MediakgError
+) -> None:
+    """Put why the values were refused on the page: at the field it concerns, with the candidates an
+    ambiguous name may mean (each a link that uses it), or above the form."""
+    field_ = next((f for f in outcome.fields if f.name == getattr(exc, "param", None)), None)
+    if not isinstance(exc, ParamError):
+        outcome.errors.append(str(exc))
+        outcome.status, outcome.headers = exc.status, retry_headers(exc)
+        return
+    outcome.status = 422
+    if field_ is None:
+        outcome.errors.append(str(exc))
+        return
+    field_.error = str(exc)
+    root, base = root_of(request), base_iri(request)
+    field_.candidates = [
+        {
+            **c.as_json(),
+            "href": page_href(c.iri, root, base),
+            "use": _url(request, question, given, field_.name, qname(c.iri)),
+        }
+        for c in getattr(exc, "candidates", [])
+    ]
 
 
 def _url(request: Request, question: Question, given: dict[str, str], name: str, value: str) -> str:
