@@ -27,7 +27,8 @@ from browser_support import BrowserPage, screenshot
 from ld_support import linked_data_build
 from mediakg.graph.namespaces import ID_BASE, MKG, OA
 from mediakg.service.app import create_app
-from mediakg.service.ld_render import Linker, date_sort_key, display_date
+from mediakg.service.pages.dates import date_sort_key, display_date
+from mediakg.service.pages.render import Linker
 from mediakg.service.settings import Settings
 from service_fixtures import start_server
 

@@ -22,7 +22,7 @@ import hashlib
 from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mediakg import formats
@@ -37,28 +37,41 @@ LANES = ("public", "internal")
 
 @dataclass(frozen=True)
 class ExecutorConfig:
-    """Limits and sizes of an executor (the service's settings, or the CLI's defaults)."""
+    """Limits and sizes of an executor (the service's settings extend it; the CLI uses its defaults)."""
 
     #: Seconds a query may run (gate + evaluation + serialisation) before its worker is killed.
     timeout: float = 10.0
-    #: Standing workers of the public lane (client queries) and of the internal lane (the service's own).
+    #: Standing query worker processes for client queries (/sparql).
     workers: int = 2
+    #: Standing workers for the service's own queries (named questions, entity pages), apart from the
+    #: client queries so that runaways cannot starve them; they grow as far as max_workers.
     internal_workers: int = 2
-    #: Most workers per lane: a lane grows when all are busy (a spare kept warm), up to this many.
+    #: Most workers per lane: a lane grows when all are busy (a spare is kept warm), up to this many.
     max_workers: int = 6
-    #: Most public queries one client may have in flight; more get 429.
+    #: Most /sparql queries one client (address) may have in flight; more get 429 with Retry-After.
     client_concurrency: int = 4
+    #: Let query workers start without the kernel's network sandbox (seccomp) where it cannot be
+    #: installed. Off: the service refuses to start without it. Reported by /health and at start.
+    allow_worker_network: bool = False
     #: Address-space limit of each worker (RLIMIT_AS), in MiB; 0 disables it.
     memory_limit_mb: int = 2048
-    #: Most result rows and bytes of an answer; more are cut (at a row boundary) and reported.
+    #: Longest accepted query text, in characters.
+    max_query_length: int = 100_000
+    #: Deepest accepted nesting of ``{`` ``(`` ``[`` (pyoxigraph overflows its stack on ~2,500).
+    max_depth: int = 64
+    #: Most syntax nodes (brackets, operators, UNION/MINUS/BIND… keywords): long chains overflow too.
+    max_nodes: int = 1000
+    #: Most result rows (solutions or triples) returned; more are cut and reported.
     max_rows: int = 10_000
+    #: Most bytes of a serialised result; larger results are cut (at a row boundary) and reported.
     max_bytes: int = 10_000_000
-    #: Size limits of a query text.
-    limits: Limits = field(default_factory=Limits)
-    #: False: workers may start without the network sandbox where it cannot be installed.
-    sandbox_required: bool = True
-    #: Memory for answers kept per build (0: no cache).
+    #: Memory for answers kept per build, in MiB (0: no answer cache).
     answer_cache_mb: int = 64
+
+    @property
+    def limits(self) -> Limits:
+        """The size limits of a query text."""
+        return Limits(self.max_query_length, self.max_depth, self.max_nodes)
 
 
 @dataclass(frozen=True)

@@ -231,7 +231,7 @@ class WorkerPool(Executor):
     def _worker_start(self, lane: _Lane) -> worker_module.Start:
         location = str(self.location) if self.location is not None else None
         return worker_module.Start(
-            location, self.config.memory_limit_mb, self.config.sandbox_required, lane.nice
+            location, self.config.memory_limit_mb, not self.config.allow_worker_network, lane.nice
         )
 
     async def _spawn(self, lane: _Lane) -> None:

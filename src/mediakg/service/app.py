@@ -2,7 +2,7 @@
 
 Routes: ``/sparql`` (:mod:`.sparql_endpoint`), ``/docs``, ``/redoc`` and ``/static/vendor/``
 (:mod:`.docs_pages`, offline), ``/health``, the named questions (:mod:`.api`) and the entity pages
-(:mod:`.linked_data`). The query executor lives on ``app.state.executor`` and the settings on
+(:mod:`.pages`). The query executor lives on ``app.state.executor`` and the settings on
 ``app.state.settings``; the executor starts with the app (lifespan) and stops with it.
 
 Two executors, one interface (:class:`mediakg.query.base.Executor`): a
@@ -30,7 +30,7 @@ from mediakg.errors import MediakgError, StoreUnavailable, UsageError, retry_hea
 from mediakg.query.base import Executor
 from mediakg.query.pool import WorkerPool
 from mediakg.query.remote import RemoteExecutor
-from mediakg.service import analyst, api, caching, docs_pages, linked_data, sparql_endpoint
+from mediakg.service import analyst, api, caching, docs_pages, pages, sparql_endpoint
 from mediakg.service.settings import Settings
 
 log = logging.getLogger("mediakg.service")
@@ -104,7 +104,7 @@ def create_app(settings: Settings, *, endpoint: str | None = None) -> FastAPI:
         return await health_report(request.app.state.executor)
 
     app.include_router(api.router)
-    app.include_router(linked_data.router)
+    app.include_router(pages.router)
     return app
 
 

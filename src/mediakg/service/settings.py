@@ -16,68 +16,27 @@ from typing import Any
 from mediakg.errors import UsageError
 from mediakg.graph.namespaces import ID_BASE
 from mediakg.query.base import ExecutorConfig
-from mediakg.query.gate import Limits
 
 ENV_PREFIX = "MEDIAKG_SERVICE_"
 
 
 @dataclass(frozen=True)
-class Settings:
-    """What the service serves and the limits it applies to every query."""
+class Settings(ExecutorConfig):
+    """What the service serves, where, and (the fields of :class:`ExecutorConfig`) the limits it applies
+    to every query."""
 
     #: A build directory (with ``store/`` or ``dataset.nq``) or an RDF file (TriG, N-Quads, Turtle).
     data: Path | None = None
     host: str = "127.0.0.1"
     port: int = 8000
-    #: Seconds a query may run (parse check + evaluation + serialisation) before its worker is killed.
-    timeout: float = 10.0
-    #: Standing query worker processes for client queries (/sparql).
-    workers: int = 2
-    #: Most workers per lane: a lane grows when all are busy (a spare is kept warm), up to this many.
-    max_workers: int = 6
-    #: Standing workers for the service's own queries (named questions, entity pages), apart from the
-    #: client queries so that runaways cannot starve them; they grow as far as max_workers.
-    internal_workers: int = 2
-    #: Most /sparql queries one client (address) may have in flight; more get 429 with Retry-After.
-    client_concurrency: int = 4
-    #: Let query workers start without the kernel's network sandbox (seccomp) where it cannot be
-    #: installed. Off: the service refuses to start without it. Reported by /health and at start.
-    allow_worker_network: bool = False
-    #: Address-space limit of each worker (RLIMIT_AS), in MiB; 0 disables it.
-    memory_limit_mb: int = 2048
-    #: Longest accepted query text, in characters.
-    max_query_length: int = 100_000
-    #: Deepest accepted nesting of ``{`` ``(`` ``[`` (pyoxigraph overflows its stack on ~2,500).
-    max_depth: int = 64
-    #: Most syntax nodes (brackets, operators, UNION/MINUS/BIND… keywords): long chains overflow too.
-    max_nodes: int = 1000
-    #: Most result rows (solutions or triples) returned; more are cut and reported.
-    max_rows: int = 10_000
-    #: Most bytes of a serialised result; larger results are cut (at a row boundary) and reported.
-    max_bytes: int = 10_000_000
     #: Public base of entity IRIs (used by the linked-data pages).
     base_iri: str = ID_BASE
     #: Origins allowed by CORS.
     cors_origins: tuple[str, ...] = field(default=("*",))
 
-    #: Memory for answers kept per build, in MiB (0: no answer cache).
-    answer_cache_mb: int = 64
-
     def executor_config(self) -> ExecutorConfig:
-        """The query layer's configuration from these settings."""
-        return ExecutorConfig(
-            timeout=self.timeout,
-            workers=self.workers,
-            internal_workers=self.internal_workers,
-            max_workers=self.max_workers,
-            client_concurrency=self.client_concurrency,
-            memory_limit_mb=self.memory_limit_mb,
-            max_rows=self.max_rows,
-            max_bytes=self.max_bytes,
-            limits=Limits(self.max_query_length, self.max_depth, self.max_nodes),
-            sandbox_required=not self.allow_worker_network,
-            answer_cache_mb=self.answer_cache_mb,
-        )
+        """The query layer's part of these settings."""
+        return ExecutorConfig(**{f.name: getattr(self, f.name) for f in dataclasses.fields(ExecutorConfig)})
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

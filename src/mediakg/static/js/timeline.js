@@ -75,7 +75,11 @@
     if (item.source) parts.push(element("span", { class: "source" }, `Source ${item.source.id.split("_")[0]}: ${item.source.title}`));
     return parts;
   }
-  function showTooltip(item, x, y) {
+  // Who opened the tooltip: "focus" (a focused link) or "hover" (the pointer over an item); each closes only
+  // its own, so that an item moving under a still pointer does not close the quote of a focused one.
+  let tooltipOwner = null;
+  function showTooltip(item, x, y, owner = "hover") {
+    tooltipOwner = owner;
     tooltip.replaceChildren(...describe(item));
     tooltip.hidden = false;
     const width = Math.min(420, window.innerWidth - 16);
@@ -83,7 +87,14 @@
     tooltip.style.left = `${Math.max(8, Math.min(x, window.innerWidth - width - 8)) + window.scrollX}px`;
     tooltip.style.top = `${y + window.scrollY + 12}px`;
   }
-  const hideTooltip = () => (tooltip.hidden = true);
+  const hideTooltip = () => {
+    tooltip.hidden = true;
+    tooltipOwner = null;
+  };
+  const hideOwn = (owner) => () => tooltipOwner === owner && hideTooltip();
+  // a link's quote closes when the focus has left it (checked after the event: a redraw may re-add it)
+  const closeOnBlur = (link) => () =>
+    setTimeout(() => document.activeElement !== link && hideOwn("focus")(), 0);
   document.addEventListener("keydown", (event) => event.key === "Escape" && hideTooltip());
 
   // ---------------------------------------------------------------- the timeline
@@ -93,9 +104,9 @@
     link.textContent = short(item.label);
     link.addEventListener("focus", () => {
       const box = link.getBoundingClientRect();
-      showTooltip(byId.get(item.id), box.left, box.bottom);
+      showTooltip(byId.get(item.id), box.left, box.bottom, "focus");
     });
-    link.addEventListener("blur", hideTooltip);
+    link.addEventListener("blur", closeOnBlur(link));
     return link;
   }
   function visItem(item, byId) {
@@ -118,9 +129,9 @@
     const tip = { label: law.label, when: law.when, quote: law.quote, source: law.source };
     link.addEventListener("focus", () => {
       const box = link.getBoundingClientRect();
-      showTooltip(tip, box.left, box.bottom);
+      showTooltip(tip, box.left, box.bottom, "focus");
     });
-    link.addEventListener("blur", hideTooltip);
+    link.addEventListener("blur", closeOnBlur(link));
     return [
       { id: law.id, group: "laws", type: "box", start: law.start, content: link, className: "law" },
       { id: `${law.id}#line`, type: "background", start: law.start, end: shift(law.start, 1), className: "law-line" },
@@ -212,9 +223,9 @@
     });
     timeline.on("itemover", ({ item, event }) => {
       const found = byId.get(item) || lawById.get(item);
-      if (found) showTooltip({ ...found, when: found.when }, event.clientX, event.clientY);
+      if (found && tooltipOwner !== "focus") showTooltip(found, event.clientX, event.clientY, "hover");
     });
-    timeline.on("itemout", hideTooltip);
+    timeline.on("itemout", hideOwn("hover"));
     // A click on an item follows its link (vis selects the item on a tap, which would swallow it).
     timeline.on("click", ({ item, what, event }) => {
       if (what !== "item" || !item) return;

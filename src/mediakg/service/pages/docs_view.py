@@ -1,4 +1,6 @@
-"""View models of the documentation pages: the ontology (classes, properties, schemes) and the shapes."""
+"""View models of the documentation pages: the ontology (classes, properties, schemes) and the shapes.
+
+Pure functions of rdflib graphs; the routes are in :mod:`.docs`."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ from rdflib.namespace import DCTERMS, SKOS
 
 from mediakg.graph.namespaces import ONTOLOGY_IRI
 from mediakg.graph.terms import qname
-from mediakg.service.ld_render import Linker, PropertyRow, Renderer, Value, best_label, local_name
+from mediakg.service.pages.labels import term_labels
+from mediakg.service.pages.render import Linker, PropertyRow, Renderer, Value, best_label, local_name
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 CLASS_TYPES = (OWL.Class, RDFS.Class)
@@ -42,18 +45,6 @@ def _anchor(iri: str) -> str:
     if iri.startswith(ONTOLOGY_IRI + "#"):
         return iri[len(ONTOLOGY_IRI) + 1 :]
     return qname(iri).replace(":", "-").replace("/", "-")
-
-
-def property_labels(g: Graph) -> dict[str, str]:
-    """IRI -> English label of every term (property, class, concept) the ontology graph ``g`` labels."""
-    out = {}
-    for prop in (SKOS.prefLabel, RDFS.label):  # rdfs:label wins where both exist
-        for term in set(g.subjects(prop, None)):
-            if isinstance(term, URIRef):
-                label = _text(g, term, prop)
-                if label:
-                    out[str(term)] = label
-    return out
 
 
 @dataclass
@@ -123,7 +114,7 @@ def _term(r: Renderer, node: URIRef, is_class: bool, linker: Linker) -> Term:
 
 def ontology_doc(g: Graph, linker: Linker) -> OntologyDoc:
     """Documentation of the ontology graph ``g``: its own classes and properties, then its concept schemes."""
-    r = Renderer(g, linker, property_labels(g))
+    r = Renderer(g, linker, term_labels(g))
     own = ONTOLOGY_IRI + "#"
 
     def terms(types, is_class: bool) -> list[Term]:
