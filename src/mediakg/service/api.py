@@ -6,6 +6,11 @@
   in the question's ``<column>Label`` column or, failing that, looked up in the store. ``Accept: text/csv``
   or ``format=csv`` gives CSV, and any SPARQL results format (JSON, XML, TSV) is served by Accept or
   ``format=`` (``sparql-json``, ``xml``, ``tsv``) as the store writes it.
+- A browser (``text/html`` preferred to every answer format, no ``format=``) gets the question page
+  (:mod:`.analyst.gallery`): a form made from the header and the answer as a table.
+- An ``iri`` parameter also takes a short name (``place/astana``, ``astana``) or a label (``Astana``); one
+  entity of that name is bound, several answer 422 with ``ctx.candidates``
+  (:mod:`mediakg.questions.entities`).
 - Unknown parameters and values of the wrong type answer 422 with the reason; an unknown question 404.
 - Answers carry ``ETag`` / ``Last-Modified`` (:mod:`.caching`: the build, plus a hash of the question's text,
   its parameter values and the media type) and ``Vary: Accept``; a matching ``If-None-Match`` (or an
@@ -31,7 +36,7 @@ from pydantic import BeforeValidator
 
 from mediakg.errors import MediakgError, retry_headers
 from mediakg.paths import project_paths
-from mediakg.questions import answers
+from mediakg.questions import answers, entities
 from mediakg.questions.catalogue import (
     DATE_PATTERN,
     INTEGER_PATTERN,
@@ -44,6 +49,8 @@ from mediakg.questions.catalogue import (
     load_questions,
 )
 from mediakg.service import caching, conneg
+from mediakg.service.analyst.common import prefers_html
+from mediakg.service.analyst.gallery import question_page
 from mediakg.service.http import client_address
 
 JSON = "application/json"
@@ -68,12 +75,13 @@ RESERVED = frozenset({"format"})
 # ----------------------------------------------------------------------------------------------------------
 
 
-def _unprocessable(param: str, message: str) -> JSONResponse:
-    """422 in FastAPI's own validation-error shape, so clients read one format."""
-    return JSONResponse(
-        status_code=422,
-        content={"detail": [{"loc": ["query", param], "msg": message, "type": "value_error"}]},
-    )
+def _unprocessable(param: str, message: str, candidates: list[Any] | None = None) -> JSONResponse:
+    """422 in FastAPI's own validation-error shape, so clients read one format; an ambiguous entity name
+    lists what it may mean in ``ctx.candidates``."""
+    error: dict[str, Any] = {"loc": ["query", param], "msg": message, "type": "value_error"}
+    if candidates:
+        error["ctx"] = {"candidates": [c.as_json() for c in candidates]}
+    return JSONResponse(status_code=422, content={"detail": [error]})
 
 
 def _truncation(result: Any) -> dict[str, str]:
@@ -91,7 +99,10 @@ def _choose(request: Request, fmt: str | None) -> str | None:
 
 
 async def answer(request: Request, question: Question, raw: Mapping[str, str], fmt: str | None) -> Response:
-    """Run ``question`` with the raw parameter values through the executor and serialise the answer."""
+    """Run ``question`` with the raw parameter values through the executor and serialise the answer; a browser
+    (``text/html`` preferred to every answer format, no ``format=``) gets the question page instead."""
+    if fmt is None and prefers_html(request, OFFERS):
+        return await question_page(request, question)
     given = [name for name, _ in request.query_params.multi_items()]
     repeated = sorted({name for name in given if given.count(name) > 1})
     if repeated:  # which one would count is a guess: refuse it, as /sparql does
@@ -102,10 +113,15 @@ async def answer(request: Request, question: Question, raw: Mapping[str, str], f
     if unknown:
         allowed = ", ".join(question.param_names) or "none"
         return _unprocessable(unknown[0], f"unknown parameter {unknown[0]!r} (parameters: {allowed}, format)")
-    try:
+    try:  # entity parameters given by name (short name or label) become IRIs
+        raw = await entities.resolve_params(
+            request.app.state.executor, question, raw, client=client_address(request)
+        )
         bound = bind_params(question, raw)
     except ParamError as exc:
-        return _unprocessable(exc.param, str(exc))
+        return _unprocessable(exc.param, str(exc), getattr(exc, "candidates", None))
+    except MediakgError as exc:
+        return JSONResponse(status_code=exc.status, content={"detail": str(exc)}, headers=retry_headers(exc))
     media = _choose(request, fmt)
     if media is None:
         if fmt is not None:
@@ -169,7 +185,8 @@ def _query_param(question: Question, index: int) -> inspect.Parameter:
     description = p.description or p.name
     description += {
         "date": " Format: YYYY-MM-DD, YYYY-MM or YYYY.",
-        "iri": " An absolute IRI, or a prefixed name such as id:law/….",
+        "iri": " An absolute IRI, or a prefixed name such as id:law/…; also a short name (law/…, or its last"
+        " part) or a name as the graph spells it, if it names one entity (else 422 with the candidates).",
         "integer": "",
         "string": "",
     }[p.type]
@@ -321,6 +338,7 @@ def _responses() -> dict[int | str, dict[str, Any]]:
                 conneg.SPARQL_JSON: {"schema": {"type": "object"}},
                 conneg.SPARQL_XML: text,
                 conneg.TSV: text,
+                conneg.HTML: {"schema": {"type": "string"}, "example": "<!doctype html>… (question page)"},
             },
         },
         **error_responses(),

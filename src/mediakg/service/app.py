@@ -31,7 +31,7 @@ from mediakg.errors import MediakgError, StoreUnavailable, UsageError, retry_hea
 from mediakg.query.base import Executor
 from mediakg.query.pool import WorkerPool
 from mediakg.query.remote import RemoteExecutor
-from mediakg.service import api, caching, docs_pages, pages, sparql_endpoint, validate_page
+from mediakg.service import analyst, api, caching, docs_pages, pages, sparql_endpoint, validate_page
 from mediakg.service.settings import Settings
 
 log = logging.getLogger("mediakg.service")
@@ -88,6 +88,7 @@ def create_app(settings: Settings, *, endpoint: str | None = None) -> FastAPI:
     )
     app.include_router(sparql_endpoint.router)
     app.include_router(docs_pages.router)
+    app.include_router(analyst.router)  # before api: /api/_entities is not a question
 
     async def failure(request: Request, exc: Exception) -> PlainTextResponse:
         """A failure no route handled (e.g. an entity page while the store is down): its own status and

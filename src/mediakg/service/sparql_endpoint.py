@@ -3,8 +3,8 @@
 GET ``?query=``, POST ``application/x-www-form-urlencoded`` (``query=``) and POST
 ``application/sparql-query`` (the UTF-8 query as body); ``default-graph-uri`` / ``named-graph-uri``
 choose the dataset (a graph the store does not hold is empty; nothing is fetched); ``format=`` overrides
-``Accept``. GET without a query answers the SPARQL Service Description (or, for browsers, a small query
-form). Updates are refused (403). Errors are short plain-text bodies.
+``Accept``. GET without a query answers the SPARQL Service Description (or, for browsers, the SPARQL
+editor). Updates are refused (403). Errors are short plain-text bodies.
 
 Answers carry ``ETag`` / ``Last-Modified`` (:mod:`.caching`): the build's fingerprint and time, the ETag also
 a hash of the query text, the dataset parameters and the media type. A GET whose ``If-None-Match`` matches
@@ -15,7 +15,6 @@ answers only GET and HEAD).
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
 from urllib.parse import parse_qsl
 
@@ -26,6 +25,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from mediakg.errors import QueryRejected, retry_headers
 from mediakg.query.base import Executor, StoreInfo
 from mediakg.service import caching, conneg, openapi_sparql
+from mediakg.service.analyst import editor
 from mediakg.service.http import client_address
 
 router = APIRouter()
@@ -272,26 +272,5 @@ def _service_description(request: Request, info: StoreInfo | None, format_param:
 
 
 def _editor_page(endpoint: str, info: StoreInfo | None) -> str:
-    """A minimal query form for browsers (posts to this endpoint)."""
-    example = "SELECT ?s ?p ?o WHERE {\n  ?s ?p ?o\n}\nLIMIT 25"
-    graphs = "".join(f"<li><code>{html.escape(g)}</code></li>" for g in (info.graphs if info else ()))
-    size = f"{info.triples:,} triples in {len(info.graphs)} named graphs" if info else ""
-    options = "".join(
-        f'<option value="{n}">{n}</option>' for n in ("json", "xml", "csv", "tsv", "turtle", "jsonld")
-    )
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>mediakg SPARQL endpoint</title>
-<style>body{{font-family:sans-serif;max-width:60rem;margin:2rem auto}}
-textarea{{width:100%;font-family:monospace}}</style>
-</head><body>
-<h1>mediakg SPARQL endpoint</h1>
-<p>Read-only SPARQL 1.1 query endpoint at <code>{html.escape(endpoint)}</code>. {size}.
-The default graph is the union of all graphs. SERVICE and updates are refused; nothing is fetched.</p>
-<form method="post" action="{html.escape(endpoint)}">
-<textarea name="query" rows="14">{html.escape(example)}</textarea>
-<p><label>Result format <select name="format">{options}</select></label>
-<button type="submit">Run query</button></p>
-</form>
-<h2>Named graphs</h2><ul>{graphs}</ul>
-</body></html>
-"""
+    """The SPARQL editor for browsers (YASGUI on this endpoint, :mod:`.analyst.editor`)."""
+    return editor.page_html(endpoint, info)
