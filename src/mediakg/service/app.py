@@ -15,6 +15,7 @@ by the executor's copy of the store's data (``data_dir``), from which ETags, dum
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import logging
 from collections.abc import AsyncIterator
@@ -28,6 +29,9 @@ from fastapi.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mediakg.errors import UsageError
+from mediakg.folder import BuildFolder
+from mediakg.graph.namespaces import ID_BASE
+from mediakg.publish.snapshot import write_snapshot
 from mediakg.query.errors import retry_headers
 from mediakg.query.pool import QueryExecutor, StoreUnavailable
 from mediakg.query.remote import RemoteQueryExecutor
@@ -48,12 +52,16 @@ def create_app(settings: Settings, *, endpoint: str | None = None) -> FastAPI:
     ``endpoint`` is given, for the remote SPARQL 1.1 store at that URL."""
     executor: QueryExecutor | RemoteQueryExecutor
     if endpoint:
-        executor = RemoteQueryExecutor.from_settings(settings, endpoint)
+        settings = dataclasses.replace(settings, base_iri=settings.base_iri or ID_BASE)
+        # the copy of the store's graphs, with its dumps, is written by the publish layer
+        snapshot = functools.partial(write_snapshot, base_iri=settings.base_iri)
+        executor = RemoteQueryExecutor.from_settings(settings, endpoint, snapshot)
         settings = dataclasses.replace(settings, data=executor.data_dir)
         serving = endpoint
     else:
         if settings.data is None:
             raise UsageError("no data to serve: settings.data must name a build directory or an RDF file")
+        settings = dataclasses.replace(settings, base_iri=settings.base_iri or built_base_iri(settings.data))
         executor = QueryExecutor.from_settings(settings, Path(settings.data))
         serving = str(settings.data)
 
@@ -120,6 +128,11 @@ def create_app(settings: Settings, *, endpoint: str | None = None) -> FastAPI:
             continue
         app.include_router(module.router)
     return app
+
+
+def built_base_iri(data: Path) -> str:
+    """The base IRI the build at ``data`` was made with (ID_BASE for a build without one, or a file)."""
+    return (BuildFolder(data).base_iri() if Path(data).is_dir() else None) or ID_BASE
 
 
 def sandbox_banner(state: str | None) -> str:

@@ -27,20 +27,13 @@ from fastapi.templating import Jinja2Templates
 from rdflib import Graph
 from starlette.responses import FileResponse, RedirectResponse, Response
 
+from mediakg.folder import BuildFolder
 from mediakg.graph.namespaces import ID_BASE, ONTOLOGY_IRI, PREFIXES
 from mediakg.paths import project_paths
 from mediakg.publish import describe
 from mediakg.publish.export import FORMATS as DUMP_FORMATS
-from mediakg.publish.export import (
-    MANIFEST,
-    dataset_file,
-    export_build,
-    export_dataset,
-    jsonld_context,
-    load_dataset,
-    read_manifest,
-)
-from mediakg.publish.void import DATASET_IRI, DatasetStats, Dump, void_graph
+from mediakg.publish.export import MANIFEST, jsonld_context
+from mediakg.publish.void import DatasetStats, Dump, dataset_iri, void_graph
 from mediakg.query.pool import client_address
 from mediakg.service import caching, conneg
 from mediakg.service.ld_docs import ontology_doc, property_labels, shapes_doc
@@ -242,7 +235,7 @@ async def entity(request: Request, path: str) -> Response:
         return cached
     g = await description(request, iri)
     if len(g) == 0:
-        if iri == DATASET_IRI:
+        if iri == dataset_iri(lk.base_iri):
             return RedirectResponse(f"{lk.root}/.well-known/void", status_code=303)
         return not_found(request, media, f"No entity has the IRI {iri}.")
     if media != HTML:
@@ -534,29 +527,19 @@ async def shapes(request: Request) -> Response:
 
 # --------------------------------------------------------------------------- dumps and VoID
 
-_export_lock = threading.Lock()
+
+class NoExport(Exception):
+    """The served data has no dumps (a dataset file served as it is)."""
 
 
 def current_export(location: Path) -> tuple[Path, dict]:
-    """The export folder of the served build, (re)written first when missing or from another build."""
-    fingerprint, _ = caching.build_fingerprint(location)
-    if location.is_dir():
-        out = location / "export"
-    else:
-        import tempfile
-
-        out = Path(tempfile.gettempdir()) / f"mediakg-export-{fingerprint[:16]}"
-    with _export_lock:
-        manifest = read_manifest(out)
-        if manifest is None or manifest.get("build_hash") != fingerprint:
-            if location.is_dir():
-                export_build(location, out)
-                manifest = read_manifest(out) or {}
-                manifest["build_hash"] = fingerprint  # the caching module hashes the same file
-            else:
-                export_dataset(load_dataset(location), out, build_hash=fingerprint)
-            manifest = read_manifest(out) or {}
-    return out, manifest
+    """The export folder of the served build and its manifest. The build (or the snapshot of a file or of a
+    remote store) wrote them; the service only reads them. NoExport when there are none."""
+    folder = BuildFolder(location)
+    manifest = folder.manifest() if location.is_dir() else None
+    if manifest is None:
+        raise NoExport(f"No dumps here: {location.name} was served as it is, without an export.")
+    return folder.export, manifest
 
 
 def _void(request: Request, manifest: dict) -> Graph:
@@ -567,14 +550,17 @@ def _void(request: Request, manifest: dict) -> Graph:
         public_url=public_url(request),
         dumps=dumps,
         created=manifest["created"],
-        base_iri=base_iri(request),
+        base_iri=manifest.get("base_iri") or base_iri(request),  # the IRIs the statistics counted
     )
 
 
 @router.api_route("/.well-known/void", methods=["GET", "HEAD"], include_in_schema=False)
 async def void(request: Request) -> Response:
     """The VoID + DCAT description of the dataset (Turtle by default)."""
-    _, manifest = await asyncio.to_thread(current_export, data_location(request))
+    try:
+        _, manifest = await asyncio.to_thread(current_export, data_location(request))
+    except NoExport as exc:
+        return not_found(request, HTML, str(exc))
     g = _void(request, manifest)
     return _doc_response(
         request, g, "void", lambda alts: Response(g.serialize(format="turtle"), media_type="text/turtle")
@@ -588,7 +574,10 @@ async def download_page(request: Request) -> Response:
     cached = caching.conditional_response(request, etag, modified)
     if cached is not None:
         return cached
-    _, manifest = await asyncio.to_thread(current_export, data_location(request))
+    try:
+        _, manifest = await asyncio.to_thread(current_export, data_location(request))
+    except NoExport as exc:
+        return not_found(request, HTML, str(exc))
     context = {"title": "Downloads", "dumps": manifest["dumps"], "created": manifest.get("created", "")}
     return finish(request, page(request, "download.html", context), etag, modified, vary="")
 
@@ -596,7 +585,10 @@ async def download_page(request: Request) -> Response:
 @router.api_route("/download/{filename}", methods=["GET", "HEAD"], include_in_schema=False)
 async def download(request: Request, filename: str) -> Response:
     """One dump; ``.gz`` for the compressed file, or the plain name with ``Accept-Encoding: gzip``."""
-    out, manifest = await asyncio.to_thread(current_export, data_location(request))
+    try:
+        out, manifest = await asyncio.to_thread(current_export, data_location(request))
+    except NoExport as exc:
+        return not_found(request, HTML, str(exc))
     known = {d["filename"]: d["media_type"] for d in manifest["dumps"]} | {"void.ttl": "text/turtle"}
     plain = filename[:-3] if filename.endswith(".gz") else filename
     if plain not in known or not (out / plain).is_file():
@@ -639,4 +631,4 @@ async def static(request: Request, name: str) -> Response:
     return FileResponse(STATIC / name)
 
 
-__all__ = ["router", "DUMP_FORMATS", "MANIFEST", "dataset_file"]
+__all__ = ["router", "DUMP_FORMATS", "MANIFEST"]

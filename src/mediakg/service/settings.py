@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from mediakg.errors import UsageError
-from mediakg.graph.namespaces import ID_BASE
 
 ENV_PREFIX = "MEDIAKG_SERVICE_"
 
@@ -53,8 +52,10 @@ class Settings:
     max_rows: int = 10_000
     #: Most bytes of a serialised result; larger results are cut (at a row boundary) and reported.
     max_bytes: int = 10_000_000
-    #: Public base of entity IRIs (used by the linked-data pages).
-    base_iri: str = ID_BASE
+    #: Public base of entity IRIs: ``/id/<path>`` answers ``<base_iri><path>``. None: the base the served
+    #: build was made with (``mediakg build --base-iri``), which its VoID and entity counts describe; a
+    #: build without one, a data file or a remote store: ID_BASE.
+    base_iri: str | None = None
     #: Origins allowed by CORS.
     cors_origins: tuple[str, ...] = field(default=("*",))
 
@@ -85,6 +86,8 @@ def _convert(name: str, raw: str) -> Any:
     try:
         if name == "data":
             return Path(raw)
+        if default.default is None:  # optional text (base_iri)
+            return raw
         if name == "cors_origins":
             return tuple(o.strip() for o in raw.split(",") if o.strip())
         if kind is bool:
