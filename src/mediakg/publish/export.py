@@ -5,7 +5,8 @@ Formats (:data:`mediakg.formats.DUMPS`; file names in the output folder):
 
 * ``mediakg.trig``, ``mediakg.nq`` — the dataset with one named graph per source (and the ontology graph);
 * ``mediakg.ttl``, ``mediakg.nt``, ``mediakg.jsonld`` — the union of all graphs as one graph, each triple once
-  (JSON-LD keeps no named graphs: use TriG or N-Quads for provenance by graph);
+  (JSON-LD keeps no named graphs: use TriG or N-Quads for provenance by graph), with the ``@context`` of
+  :func:`jsonld_context`;
 * ``mediakg-<table>.csv`` — one flat table per core class for spreadsheet users
   (:mod:`mediakg.publish.tables`);
 * ``void.ttl`` (VoID + DCAT) and ``manifest.json`` (what was written, from which build, with the statistics).
@@ -119,6 +120,70 @@ def union_triples(quads: Iterable[ox.Quad]) -> list[ox.Triple]:
             seen.add(triple)
             out.append(triple)
     return out
+
+
+class _Compactor:
+    """Compact IRIs (``mkg:date``) of the namespaces of a JSON-LD ``@context`` (longest first; each IRI
+    looked up once)."""
+
+    def __init__(self, context: Mapping[str, str]) -> None:
+        self.namespaces = sorted(((ns, p) for p, ns in context.items()), key=lambda item: -len(item[0]))
+        self.known: dict[str, str] = {}
+
+    def __call__(self, iri: str) -> str:
+        found = self.known.get(iri)
+        if found is None:
+            found = iri
+            for ns, prefix in self.namespaces:
+                rest = iri[len(ns) :]
+                if iri.startswith(ns) and rest and not rest.startswith("//"):
+                    found = f"{prefix}:{rest}"
+                    break
+            self.known[iri] = found
+        return found
+
+
+def _jsonld_value(term: ox.NamedNode | ox.BlankNode | ox.Literal, compact: _Compactor) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode):
+        return {"@id": compact(term.value)}
+    if isinstance(term, ox.BlankNode):
+        return {"@id": f"_:{term.value}"}
+    if term.language:
+        return {"@value": term.value, "@language": term.language}
+    if term.datatype.value == XSD_STRING:
+        return {"@value": term.value}
+    return {"@value": term.value, "@type": compact(term.datatype.value)}
+
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def write_jsonld(triples: Iterable[ox.Triple], path: Path) -> None:
+    """``triples`` as one JSON-LD document compacted with the published context (:func:`jsonld_context`):
+    one node object per run of triples with the same subject (a subject met again gets another node
+    object, which JSON-LD merges), written as it goes. pyoxigraph writes only expanded JSON-LD."""
+    context = jsonld_context()["@context"]
+    compact = _Compactor(context)
+    with path.open("w", encoding="utf-8") as out:
+        out.write('{"@context": ' + json.dumps(context) + ',\n"@graph": [')
+        first = True
+        node: dict[str, list[dict[str, str]]] = {}
+        subject = None
+
+        def flush() -> None:
+            nonlocal first
+            if subject is not None:
+                out.write(("\n" if first else ",\n") + json.dumps(node, ensure_ascii=False))
+                first = False
+
+        for triple in triples:
+            if triple.subject != subject:
+                flush()
+                subject = triple.subject
+                node = {"@id": _jsonld_value(subject, compact)["@id"]}  # type: ignore[dict-item]
+            node.setdefault(compact(triple.predicate.value), []).append(_jsonld_value(triple.object, compact))
+        flush()
+        out.write("\n]}\n")
 
 
 def _gzip(path: Path) -> Path:
@@ -241,6 +306,8 @@ def _write_dump(fmt: DumpFormat, source: ExportInput, tmp: Path) -> list[tuple[P
         _link_or_copy(written, path)
     elif fmt.quads:
         ox.serialize(source.quads, str(path), format=fmt.format.rdf, prefixes=source.prefixes)
+    elif fmt.format.rdf == ox.RdfFormat.JSON_LD:
+        write_jsonld(source.union_triples(), path)
     else:
         ox.serialize(source.union_triples(), str(path), format=fmt.format.rdf, prefixes=source.prefixes)
     return [(path, fmt.title)]

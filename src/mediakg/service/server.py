@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import signal
 import socket
 import tempfile
 from pathlib import Path
@@ -82,9 +83,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     base_iri = getattr(args, "base_iri", None) or from_env.base_iri
     if endpoint:
         check_endpoint_url(endpoint)
+    # uvicorn stops on SIGTERM, then raises it again: as an exception it unwinds the stack below, so that the
+    # temporary snapshot of a dataset file is removed
+    signal.signal(signal.SIGTERM, _terminated)
     with contextlib.ExitStack() as scratch:
         data = None if endpoint else resolve_data(args.data or from_env.data, base_iri, scratch)
         return _serve(args, endpoint, data, base_iri)
+
+
+def _terminated(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _serve(args: argparse.Namespace, endpoint: str | None, data: Path | None, base_iri: str | None) -> int:
