@@ -4,9 +4,12 @@ data/X.ttl, draft X against it, and compare the draft with the hand mapping of X
     python benchmarks/bench_draft.py [--sources DIR] [--no-validate] [--out FILE]
 
 Figures per source (what each counts: mediakg/draft/evaluate.py and benchmarks/README.md, "The draft
-benchmark"): recall and precision of known entities linked, of dates (value and precision), of meetings and
-of reported cases; recall of the hand mapping's new entities among the draft's new names; seconds to draft
-(the graph read once, not counted) and to validate the draft with the graph (what the command runs after).
+benchmark"): recall and precision of known entities linked, of dates (value and precision), of meetings, of
+reported cases and of their acts (proposals paired one to one with the hand mapping's nodes), and how
+many paired cases and acts agree in type and position; recall of the hand mapping's new entities among the
+draft's new names; the violations the draft has with the graph (and how many of them are left to the
+reviewer on purpose); seconds to draft (the graph read once, not counted) and to validate the draft with
+the graph (what the command runs after).
 Writes results/draft-<date>.json and results/draft-latest.md; tests/test_draft.py holds later runs to the
 figures of the newest results/draft-*.json.
 """
@@ -32,7 +35,7 @@ from _common import (
 
 sys.path.insert(0, str(ROOT / "src"))
 
-from mediakg.draft.command import validate_draft  # noqa: E402
+from mediakg.draft.command import reviewer_decides, validate_draft  # noqa: E402
 from mediakg.draft.core import Drafter  # noqa: E402
 from mediakg.draft.evaluate import load_gold, score  # noqa: E402
 from mediakg.draft.graph import load_graph, project_files  # noqa: E402
@@ -43,12 +46,16 @@ COLUMNS = [
     ("known entities recall", "known_recall", "known_found", "known"),
     ("linked precision", "linked_precision", "linked_correct", "linked"),
     ("dates recall", "dates_recall", "dates_found", "dates"),
-    ("dates precision", "dates_precision", None, "dates_proposed"),
-    ("meetings recall", "meetings_recall", None, "meetings"),
-    ("meetings precision", "meetings_precision", None, "meetings_proposed"),
-    ("cases recall", "cases_recall", None, "cases"),
-    ("cases precision", "cases_precision", None, "cases_proposed"),
-    ("case types agree", "cases_type_agreement", None, None),
+    ("dates precision", "dates_precision", "dates_found", "dates_proposed"),
+    ("meetings recall", "meetings_recall", "meetings_paired", "meetings"),
+    ("meetings precision", "meetings_precision", "meetings_paired", "meetings_proposed"),
+    ("cases recall", "cases_recall", "cases_paired", "cases"),
+    ("cases precision", "cases_precision", "cases_paired", "cases_proposed"),
+    ("case types agree", "cases_type_agreement", "cases_typed", "cases_paired"),
+    ("case positions agree", "cases_position_agreement", "cases_placed", "cases_paired"),
+    ("acts recall", "acts_recall", "acts_paired", "acts"),
+    ("acts precision", "acts_precision", "acts_paired", "acts_proposed"),
+    ("act types agree", "acts_type_agreement", "acts_typed", "acts_paired"),
     ("new names recall", "new_recall", None, "new_in_hand_mapping"),
 ]
 
@@ -77,6 +84,8 @@ def run_one(source_id: str, text: Path, validate: bool) -> dict:
         figures.update(
             validate_s=round(review.seconds, 2),
             violations=len(review.violations),
+            violations_left_to_reviewer=sum(reviewer_decides(p) is not None for p in review.violations),
+            violations_other=[p.render() for p in review.violations if reviewer_decides(p) is None],
             warnings=len(review.problems) - len(review.violations),
             quote_problems=sum(p.component == "mkg:QuoteInSourceText" for p in review.problems),
         )
@@ -95,18 +104,29 @@ def _cell(row: dict, key: str, hit: str | None, total: str | None) -> str:
     return shown
 
 
+def _violations(row: dict) -> str:
+    if "violations" not in row:
+        return "–"
+    return f"{row['violations']} ({row['violations_left_to_reviewer']})"
+
+
 def table(rows: list[dict]) -> str:
-    header = ["source"] + [c[0] for c in COLUMNS] + ["draft s", "validate s"]
+    header = ["source"] + [c[0] for c in COLUMNS] + ["violations (reviewer's)", "draft s", "validate s"]
     body = [
         [r["source"][:3]]
         + [_cell(r, *c[1:]) for c in COLUMNS]
-        + [f"{r['draft_s']:.2f}", f"{r.get('validate_s', '–')}"]
+        + [_violations(r), f"{r['draft_s']:.2f}", f"{r.get('validate_s', '–')}"]
         for r in rows
     ]
+    pooled = {k: sum(r.get(k, 0) for r in rows) for k in ("violations", "violations_left_to_reviewer")}
     body.append(
         ["all"]
         + [_cell(totals(rows), *c[1:]) for c in COLUMNS]
-        + [f"{sum(r['draft_s'] for r in rows):.2f}", f"{sum(r.get('validate_s', 0) for r in rows):.1f}"]
+        + [
+            _violations(pooled if all("violations" in r for r in rows) else {}),
+            f"{sum(r['draft_s'] for r in rows):.2f}",
+            f"{sum(r.get('validate_s', 0) for r in rows):.1f}",
+        ]
     )
     return markdown_table(header, body)
 
@@ -166,8 +186,10 @@ def main() -> int:
                 "dates_extra",
                 "meetings_missed",
                 "cases_missed",
+                "acts_missed",
+                "violations_other",
             )
-            if row[k]
+            if row.get(k)
         }
         if missed:
             print(f"{row['source']}: {missed}")

@@ -13,7 +13,9 @@ child, and drives it from this process (a second process, as a client would):
    default parameters), entity pages (HTML) and ASK {}, with a runaway from an abusive client every
    ``--runaway-every`` requests. Every answer is compared with the one fetched before the load (same
    status and bytes; the JSON of a question without its timing fields): nothing may be lost or differ.
-   Runaways must end as 503 at the time limit (or 429 beyond the client's limit), never hang.
+   Runaways must end as 503 at the time limit (or 429 beyond the client's limit), never hang. Each of the
+   ``--concurrency`` loops is a client of its own (X-Forwarded-For, which uvicorn trusts from loopback); the
+   answer cache is off unless ``--answer-cache-mb`` says otherwise, so every request is evaluated.
 
 Results: ``benchmarks/results/load-<date>.json`` and ``.md``; ``--out`` to choose.
 """
@@ -65,7 +67,8 @@ def start_server(args: argparse.Namespace, work: Path) -> tuple[Server, str]:
     exe = shutil.which("mediakg") or str(Path(sys.executable).with_name("mediakg"))
     port = free_port()
     argv = [exe, "serve", "--host", "127.0.0.1", "--port", str(port), "--timeout", str(args.timeout)]
-    server = Server("mediakg", argv, work / "serve.log").start()
+    env = {"MEDIAKG_SERVICE_ANSWER_CACHE_MB": str(args.answer_cache_mb)}
+    server = Server("mediakg", argv, work / "serve.log").start(env=env)
     base = f"http://127.0.0.1:{port}"
 
     def up() -> bool:
@@ -173,8 +176,9 @@ async def load(base: str, args: argparse.Namespace) -> dict[str, Any]:
     async with httpx.AsyncClient(limits=limits, timeout=args.timeout * 6) as client:
         background: list[asyncio.Task[None]] = []
 
-        async def worker() -> None:
+        async def worker(number: int) -> None:
             nonlocal next_index
+            me = {"X-Forwarded-For": f"10.1.2.{number}"}  # each loop is a client of its own
             while next_index < len(plan):
                 index, next_index = next_index, next_index + 1
                 if index % args.runaway_every == 0:
@@ -182,7 +186,7 @@ async def load(base: str, args: argparse.Namespace) -> dict[str, Any]:
                 url = plan[index]
                 t0 = time.perf_counter()
                 try:
-                    r = await client.get(url, headers=QUIET)
+                    r = await client.get(url, headers=me)
                 except httpx.HTTPError as exc:
                     wrong[f"{type(exc).__name__}"] += 1
                     continue
@@ -192,7 +196,7 @@ async def load(base: str, args: argparse.Namespace) -> dict[str, Any]:
                     wrong[f"HTTP {r.status_code} differs: {url.split('?')[0].rsplit('/', 1)[-1]}"] += 1
 
         started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(args.concurrency)))
+        await asyncio.gather(*(worker(n) for n in range(args.concurrency)))
         elapsed = time.perf_counter() - started
         await asyncio.gather(*background)
     return {
@@ -265,6 +269,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--runaway-every", type=int, default=1000)
     parser.add_argument("--timeout", type=float, default=10.0, help="the service's query time limit")
+    parser.add_argument(
+        "--answer-cache-mb",
+        type=int,
+        default=0,
+        help="the service's answer cache (default 0: off, so that every request is evaluated)",
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     work = ROOT / "benchmarks" / "work" / "load"

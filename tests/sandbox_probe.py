@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import socket
 
+from mediakg.query.base import QueryRequest
 from mediakg.query.worker import Job
 
 
@@ -19,12 +20,8 @@ def connect_outcome(port: int) -> Job:
         outcome = "connected"
     except OSError as exc:
         outcome = f"refused: {exc}"
-    return Job(
-        query=f"SELECT ({json.dumps(outcome)} AS ?outcome) {{}}",
-        media_type="application/sparql-results+json",
-        max_rows=1,
-        max_bytes=10_000,
-    )
+    query = f"SELECT ({json.dumps(outcome)} AS ?outcome) {{}}"
+    return Job(QueryRequest(query, "application/sparql-results+json", (), (), (), 10.0, 1, 10_000, "public"))
 
 
 class ConnectProbe:

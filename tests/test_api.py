@@ -18,7 +18,8 @@ import pyoxigraph as ox
 import pytest
 from rdflib import BNode
 
-from mediakg.questions.catalogue import load_questions, run_question
+from mediakg.questions.catalogue import load_questions
+from question_support import run_question
 from service_fixtures import server_factory  # noqa: F401 - module-scoped fixture
 
 REPO = Path(__file__).resolve().parents[1]

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from mediakg.query.pool import QueryExecutor, WorkerCrashed
+from mediakg.errors import WorkerCrashed
+from mediakg.query.base import ExecutorConfig
+from mediakg.query.pool import WorkerPool
 from oxigraph_support import generate_dataset
 
 ALL = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
@@ -28,7 +30,7 @@ def run(coro):
 
 
 async def _with_executor(dataset: Path, body, **options):
-    executor = QueryExecutor(dataset, workers=2, timeout=30, **options)
+    executor = WorkerPool(dataset, ExecutorConfig(workers=2, timeout=30, **options))
     await executor.start()
     try:
         return await body(executor)
@@ -39,7 +41,7 @@ async def _with_executor(dataset: Path, body, **options):
 def test_large_answer_and_large_query(dataset: Path) -> None:
     """A multi-megabyte answer and a ~90 KB query text (both beyond the 64 KB a pipe holds) arrive whole."""
 
-    async def body(executor: QueryExecutor):
+    async def body(executor: WorkerPool):
         big = await executor.run(ALL, max_rows=100_000, max_bytes=50_000_000)
         padded = "# " + "x" * 90_000 + "\nSELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
         count = await executor.run(padded)
@@ -56,7 +58,7 @@ def test_large_answer_and_large_query(dataset: Path) -> None:
 def test_many_queries_at_once_get_their_own_answers(dataset: Path) -> None:
     """Twenty concurrent queries on two workers: each answer belongs to its own query."""
 
-    async def body(executor: QueryExecutor):
+    async def body(executor: WorkerPool):
         queries = [f"SELECT ?k WHERE {{ BIND({k} AS ?k) }}" for k in range(20)]
         outcomes = await asyncio.gather(*(executor.run(q) for q in queries))
         return [json.loads(o.body)["results"]["bindings"][0]["k"]["value"] for o in outcomes]
@@ -68,7 +70,7 @@ def test_worker_killed_while_answering(dataset: Path) -> None:
     """A worker that dies mid-query gives WorkerCrashed (not a hang), is replaced, and queries go on; the
     idle workers killed with it are found dead and the next query goes to a living one."""
 
-    async def body(executor: QueryExecutor):
+    async def body(executor: WorkerPool):
         slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
         task = asyncio.create_task(executor.run(slow))
         await asyncio.sleep(1.0)

@@ -17,7 +17,7 @@ from mediakg.errors import MediakgError
 from mediakg.graph.entail import ENTAILED_GRAPH, ENTAILED_PROPERTIES, ENTAILMENT_ACTIVITY
 from mediakg.graph.namespaces import MKG
 from mediakg.graph.parse import read_quads
-from mediakg.publish.describe import DESCRIBE_QUERY, describe_in_store, describe_query, describe_substitutions
+from mediakg.publish.describe import DESCRIBE_QUERY, describe_bindings, describe_in_store, describe_query
 from mediakg.publish.export import FORMATS, export_build
 from mediakg.publish.tables import TABLES
 
@@ -279,7 +279,7 @@ def test_describe_binds_the_entity_by_substitution() -> None:
         others = {n for n in "abc" if f'<{ex}{n}> <{ex}p> "{n.upper()}"' in triples} - {name}
         # b is described from a's blank node by label only (p is not a label property): no other entity
         assert not others, f"the description of {name} holds the triples of {others}"
-    assert describe_substitutions(ex + "a") == {"e": f"<{ex}a>"}
+    assert describe_bindings(ex + "a") == {"e": f"<{ex}a>"}
     assert f"<{ex}" not in DESCRIBE_QUERY
 
 

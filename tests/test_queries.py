@@ -21,6 +21,7 @@ from rdflib.namespace import XSD
 from mediakg.errors import UsageError
 from mediakg.graph.entail import ENTAILED_GRAPH, add_entailments
 from mediakg.graph.parse import project_inputs
+from mediakg.graph.terms import oxigraph_to_rdflib, to_oxigraph, to_rdflib
 from mediakg.paths import ProjectPaths
 from mediakg.questions.catalogue import (
     PARAM_TYPES,
@@ -30,14 +31,11 @@ from mediakg.questions.catalogue import (
     bind_params,
     find_question,
     load_questions,
-    oxigraph_to_rdflib,
     parse_question,
-    run_question,
-    to_oxigraph,
-    to_rdflib,
 )
 from mediakg.store.bind import inject_values
 from mediakg.store.local import open_store
+from question_support import run_question
 
 REPO = Path(__file__).resolve().parents[1]
 ID = "https://w3id.org/mediakg/id/"

@@ -11,7 +11,7 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from mediakg.store.base import QueryRejected, QueryTimeout, StoreUnavailable
+from mediakg.errors import QueryRejected, QueryTimeout, StoreUnavailable
 from mediakg.store.embedded import EmbeddedBackend
 from mediakg.store.load import load_dataset
 from mediakg.store.remote import GraphStore, RemoteBackend

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from mediakg.query.errors import QueryRejected, UpdateRefused
+from mediakg.errors import QueryRejected, UpdateRefused
 from mediakg.query.gate import Limits, check_text
 from service_fixtures import server_factory  # noqa: F401  (fixture)
 
@@ -37,7 +37,9 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?
 def base(server_factory, tmp_path_factory) -> str:  # noqa: F811
     data = tmp_path_factory.mktemp("safety") / "data.trig"
     data.write_text(TRIG, encoding="utf-8")
-    return server_factory(data, timeout=TIMEOUT, workers=2, max_rows=MAX_ROWS, max_bytes=MAX_BYTES)
+    return server_factory(
+        data, timeout=TIMEOUT, workers=2, max_rows=MAX_ROWS, max_bytes=MAX_BYTES, answer_cache_mb=0
+    )
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,8 @@ import pytest
 
 import sandbox_probe
 from mediakg.query import sandbox
-from mediakg.query.pool import QueryExecutor
+from mediakg.query.base import ExecutorConfig
+from mediakg.query.pool import WorkerPool
 from service_fixtures import PROCESSES, server_factory  # noqa: F401  (fixture)
 
 EX = "http://example.org/"
@@ -189,7 +190,7 @@ def test_a_worker_cannot_open_a_socket(tmp_path: Path, listener: Listener) -> No
     data.write_text(f'<{EX}s> <{EX}p> "v" .\n', encoding="utf-8")
 
     async def probe() -> str:
-        executor = QueryExecutor(data, workers=1, internal_workers=1, timeout=10)
+        executor = WorkerPool(data, ExecutorConfig(workers=1, internal_workers=1, timeout=10))
         await executor.start()
         try:
             job = sandbox_probe.ConnectProbe(listener.port)

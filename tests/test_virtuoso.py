@@ -14,8 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mediakg.errors import MediakgError
-from mediakg.store.base import QueryTimeout
+from mediakg.errors import MediakgError, QueryTimeout
 from mediakg.store.embedded import EmbeddedBackend
 from mediakg.store.load import live_manifest, load_dataset
 from mediakg.store.remote import STAGING_MARKER, GraphStore, RemoteBackend

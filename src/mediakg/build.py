@@ -36,10 +36,11 @@ from mediakg.folder import NQUADS, OUTPUTS, REPORT, STORE, SUMMARY, TRIG, BuildF
 from mediakg.graph.merge import Merged, merge
 from mediakg.graph.namespaces import ID_BASE, MKG
 from mediakg.graph.parse import InputFile, display_path, extra_input, project_inputs
+from mediakg.graph.terms import short
 from mediakg.paths import ProjectPaths, project_paths
 from mediakg.progress import Progress, table
 from mediakg.publish.export import ExportInput, write_exports
-from mediakg.validation.shacl import Outcome, Shapes, load_shapes, short, validate
+from mediakg.validation.shacl import Outcome, Shapes, load_shapes, validate
 
 __all__ = ["NQUADS", "OUTPUTS", "REPORT", "STORE", "SUMMARY", "TRIG"]  # the layout, for older imports
 

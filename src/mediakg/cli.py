@@ -12,14 +12,14 @@ import sys
 from collections.abc import Sequence
 
 from mediakg import formats
-from mediakg.errors import MediakgError
+from mediakg.errors import MediakgError, UsageError
 
 # sub-command -> "module:function"; each function takes the parsed arguments and returns an exit code.
 COMMANDS: dict[str, str] = {
     "build": "mediakg.build:cmd_build",
     "validate": "mediakg.build:cmd_validate",
     "verify-quotes": "mediakg.validation.quotes:cmd_verify_quotes",
-    "query": "mediakg.questions.catalogue:cmd_query",
+    "query": "mediakg.cli:cmd_query",
     "serve": "mediakg.service.server:cmd_serve",
     "export": "mediakg.publish.export:cmd_export",
     "load": "mediakg.store.load:cmd_load",
@@ -66,10 +66,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("name", metavar="NAME|FILE")
     p.add_argument("--param", action="append", default=[], metavar="K=V", help="question parameter")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument("--iris", action="store_true", help="table: show IRIs (prefixed) instead of labels")
+    p.add_argument("--timeout", type=float, default=60.0, help="time limit in seconds (default 60)")
 
     p = sub.add_parser("serve", help="serve the SPARQL endpoint, the question API and the entity pages")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000, help="TCP port (0: any free port; the URL is printed)")
+    # no argparse defaults: an option given wins, else MEDIAKG_SERVICE_HOST / _PORT, else 127.0.0.1:8000
+    p.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help="TCP port (default 8000; 0: any free port)")
     p.add_argument(
         "--data", metavar="FILE", help="serve this RDF file (TriG, N-Quads, Turtle) or build directory"
     )
@@ -106,6 +109,56 @@ def _parser() -> argparse.ArgumentParser:
 
     add_arguments(p)
     return parser
+
+
+def parse_param_args(items: Sequence[str]) -> dict[str, str]:
+    """``["k=v", …]`` from ``--param`` options as a dict; raise UsageError on a missing '='."""
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--param {item!r}: expected NAME=VALUE")
+        out[key.strip()] = value
+    return out
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    """``mediakg query NAME|FILE [--param k=v] [--format table|csv|json]``: the question through the same
+    executor as the service (a sandboxed worker, its time limit and caps), over the build (built first if
+    missing or stale)."""
+    import asyncio
+
+    from mediakg.build import ensure_build
+    from mediakg.paths import project_paths
+    from mediakg.query.base import ExecutorConfig
+    from mediakg.query.pool import WorkerPool
+    from mediakg.questions import answers
+    from mediakg.questions.catalogue import bind_params, find_question
+
+    question = find_question(args.name)
+    raw = parse_param_args(args.param)
+    bind_params(question, raw)  # check the values before opening (or building) the store
+    config = ExecutorConfig(
+        timeout=args.timeout, workers=1, internal_workers=1, max_workers=1, answer_cache_mb=0
+    )
+
+    async def run() -> dict:
+        pool = WorkerPool(ensure_build(project_paths()), config)
+        await pool.start()
+        try:
+            doc, _ = await answers.ask(pool, question, raw)
+            return doc  # type: ignore[return-value]
+        finally:
+            await pool.close()
+
+    doc = asyncio.run(run())
+    if args.format == "csv":
+        sys.stdout.write(answers.format_csv(doc))
+    elif args.format == "json":
+        sys.stdout.write(answers.format_json(doc))
+    else:
+        sys.stdout.write(answers.format_table(doc, iris=args.iris))
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -27,6 +27,13 @@ from mediakg.paths import ProjectPaths, project_paths
 from mediakg.progress import PARSE, VIOLATION, Problem
 
 COMPONENT_QUOTE = "mkg:QuoteInSourceText"
+#: What a draft leaves open on purpose, because the text does not settle it without a reader: (kind of the
+#: node, property) -> what the reviewer decides. Any other violation is worth a look at the draft's code.
+REVIEWER_DECIDES = {
+    ("meeting", "mkg:participation"): "who took part, and in which post (mkg:inCapacityOf a membership)",
+    ("incident", "mkg:incidentType"): "no incident-type label in its sentences: choose its type",
+    ("act", "mkg:incidentType"): "no incident-type label in its sentences: choose its type",
+}
 
 
 @dataclass
@@ -142,18 +149,16 @@ def _summary(draft: Draft, review: Review | None, out: Path | None, stream: Text
     def say(line: str = "") -> None:
         print(line, file=stream, flush=True)
 
-    cases = sum(c.kind == "case" for c in draft.events)
-    meetings = sum(c.kind == "meeting" for c in draft.events)
     where = str(out) if out else "standard output"
     say(
         f"mediakg draft: wrote {where} in {draft.seconds:.2f} s: {len(draft.linked())} known entities, "
-        f"{len(draft.new)} new names, {len(draft.dates)} date expressions, {cases} reported cases, "
-        f"{meetings} meetings, {len(draft.questions)} questions"
+        f"{len(draft.new)} new names, {len(draft.dates)} date expressions, {draft.counts()}, "
+        f"{len(draft.questions)} questions"
     )
     say("A reviewer must still decide:")
     say(
-        "  - every block under a '# REVIEW:' comment: keep, correct or delete it (labels of cases and "
-        "meetings are placeholders)"
+        "  - every block under a '# REVIEW:' comment: keep, correct or delete it (labels of meetings, cases "
+        "and acts are placeholders; split or merge acts as the text tells them)"
     )
     for q in draft.questions:
         names = [
@@ -168,10 +173,21 @@ def _summary(draft: Draft, review: Review | None, out: Path | None, stream: Text
         say("  (validation skipped: run mediakg validate on the draft)")
         return
     violations = review.violations
+    left = sum(reviewer_decides(p) is not None for p in violations)
     say(
         f"  - what the shapes ask for ({review.engine}, {review.seconds:.1f} s): "
-        f"{len(violations)} violations, "
+        f"{len(violations)} violations ({left} left to the reviewer on purpose), "
         f"{len(review.problems) - len(violations)} warnings in the draft"
     )
     for problem in sorted(review.problems, key=lambda p: (p.kind != PARSE, p.kind != VIOLATION, p.focus)):
-        say("      " + problem.render().replace(f"  [draft of data/{draft.source.id}.ttl]", ""))
+        line = problem.render().replace(f"  [draft of data/{draft.source.id}.ttl]", "")
+        yours = reviewer_decides(problem)
+        say("      " + line + (f" -> yours to decide: {yours}" if yours else ""))
+
+
+def reviewer_decides(problem: Problem) -> str | None:
+    """What the reviewer must decide for a violation the draft leaves open on purpose; None for another."""
+    kind = problem.focus.removeprefix("id:").split("/", 1)[0]
+    if problem.message.startswith("Missing date:"):
+        return "the text gives it no date and no bound: find one, or leave the event out"
+    return REVIEWER_DECIDES.get((kind, problem.path))

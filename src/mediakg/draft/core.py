@@ -40,6 +40,12 @@ class Draft:
         """Known entity IRI -> its mentions (best first)."""
         return {iri: ms for iri, ms in self.found.by_entity().items() if ms[0].score >= LINK_SCORE}
 
+    def counts(self) -> str:
+        """The events proposed, in words ("4 reported cases with 5 acts, 1 meetings")."""
+        cases = [c for c in self.events if c.kind == "case"]
+        acts = sum(len(c.acts) for c in cases)
+        return f"{len(cases)} reported cases with {acts} acts, {len(self.events) - len(cases)} meetings"
+
     def date_values(self) -> set[tuple[str, str]]:
         """Every (lexical value, XSD datatype) proposed: each expression's value (resolved where the text
         resolves it) and every bound."""

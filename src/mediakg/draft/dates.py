@@ -84,6 +84,8 @@ class DateExpr:
     note: str = ""  # how it was resolved or bounded, in words
     bound: tuple[str, str] | None = None  # ("latest" | "earliest", value) where the text only bounds a date
     relative: dict | None = field(default=None, repr=False)
+    # the expression a relative phrase counts from ("A day earlier" than "March 22, 2019")
+    anchor: DateExpr | None = field(default=None, repr=False, compare=False)
 
     @property
     def final(self) -> str | None:
@@ -222,6 +224,7 @@ def _relative(
         expr.note = f"relative to {base.quote!r}, which gives no day: left open"
         return
     day = (dt.date.fromisoformat(base.final) + dt.timedelta(days=days)).isoformat()
+    expr.anchor = base
     if kind == "exact":
         expr.resolved = day
         expr.basis = "dateline-today" if rel.get("anchor") == "dateline" else "stated"
@@ -262,4 +265,4 @@ def _complete_neighbour(expr: DateExpr, dates: list[DateExpr], i: int, src: Sour
 def _bound_neighbour(expr: DateExpr, dates: list[DateExpr], i: int, src: SourceText) -> None:
     nxt = _neighbour(dates, i, src)
     if nxt is not None and nxt.bound is None and nxt.datatype != "date":
-        nxt.bound, nxt.note = expr.bound, expr.note
+        nxt.bound, nxt.note, nxt.anchor = expr.bound, expr.note, expr.anchor

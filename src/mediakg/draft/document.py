@@ -3,6 +3,7 @@ period a report covers, and the languages it is written in."""
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -53,23 +54,27 @@ def read_header(source: SourceText, dates: list[DateExpr], lexicon: Lexicon) -> 
 
 
 def _dateline(source: SourceText, dates: list[DateExpr]) -> Dateline | None:
-    for line in source.lines:
-        for date in dates:
-            if not (line.start < date.start < line.end) or date.precision != "day":
-                continue
-            place = _DATELINE_PLACE.match(source.text[line.start : date.start])
-            after = _AFTER_DATELINE.match(source.text[date.end : line.end])
-            if place and after:
-                agency = None
-                if after.group("agency"):
-                    agency = Span(date.end + after.start("agency"), date.end + after.end("agency"))
-                end = date.end + after.end()
-                return Dateline(
-                    Span(line.start, line.start + len(place.group("place"))),
-                    date,
-                    agency,
-                    Span(line.start, end),
-                )
+    starts = [line.start for line in source.lines]
+    for date in dates:  # in text order, so the first line that has a dateline gives it
+        i = bisect.bisect_left(starts, date.start) - 1
+        if date.precision != "day" or i < 0:
+            continue
+        line = source.lines[i]
+        if not line.start < date.start < line.end:
+            continue
+        place = _DATELINE_PLACE.match(source.text[line.start : date.start])
+        after = _AFTER_DATELINE.match(source.text[date.end : line.end])
+        if place and after:
+            agency = None
+            if after.group("agency"):
+                agency = Span(date.end + after.start("agency"), date.end + after.end("agency"))
+            end = date.end + after.end()
+            return Dateline(
+                Span(line.start, line.start + len(place.group("place"))),
+                date,
+                agency,
+                Span(line.start, end),
+            )
     return None
 
 
@@ -82,7 +87,8 @@ def _title(source: SourceText, header: Header, dates: list[DateExpr]) -> Line | 
     """The headline: the last title-like line before the dateline or the first line that is only a date,
     else the first title-like line; a breadcrumb that ends with a later line ("HomeNews...<title>") yields
     that line."""
-    date_lines = [ln for ln in source.lines if any(d.start == ln.start and d.end == ln.end for d in dates)]
+    spans = {(d.start, d.end) for d in dates}
+    date_lines = [ln for ln in source.lines if (ln.start, ln.end) in spans]
     stop = header.dateline.quote.start if header.dateline else date_lines[0].start if date_lines else None
     candidates = [ln for ln in source.lines if _is_title_like(ln) and (stop is None or ln.start < stop)]
     if not candidates:
@@ -105,10 +111,10 @@ def _issued(
             if alone:
                 return alone[0], Span(header.title.start, line.end)
     prefixes = "|".join(map(re.escape, lexicon.issued_prefixes))
+    days = {d.start: d for d in dates if d.precision == "day"}
     for match in re.finditer(rf"(?:{prefixes})\s*:\s*", source.text):
-        for date in dates:
-            if date.start == match.end() and date.precision == "day":
-                return date, Span(match.start(), date.end)
+        if match.end() in days:
+            return days[match.end()], Span(match.start(), days[match.end()].end)
     return None, None
 
 

@@ -5,6 +5,8 @@ Ways a mention is found, with the score each gives (1.0 = the label verbatim):
 - a label's words, compared by their ``skeleton`` keys (case, diacritics, script and transliteration
   variants merged): 1.0 verbatim, 0.97 same letters folded, 0.93 a spelling variant;
 - a person's initials and surname ("K.Tokaev" for Kassym-Jomart Tokayev): 0.9;
+- a region's label with another word for its kind of place ("Central Asian countries" for "Central Asian
+  States", lexicon.toml ``region_heads``): 0.9;
 - a label's words within a small edit distance (rapidfuzz ratio of the keys >= 92): ratio x 0.95; between
   80 and 92 only a question for the reviewer;
 - a person's surname alone ("Mr. Atamkulov"): 0.85 when the text names the person in full elsewhere, else a
@@ -12,6 +14,11 @@ Ways a mention is found, with the score each gives (1.0 = the label verbatim):
 - a law's short name ("the Constitution" for the Constitution of the Republic of Kazakhstan): 0.85;
 - a post that names its body ("Foreign Minister" -> Ministry of Foreign Affairs): 0.8;
 - an article of a law ("Article 20 of the Constitution ..." -> that provision): the law's score.
+
+A label without a capital letter is a description, not a name ("akimat", "the region"): a text that has
+the same words may mean another thing of that kind, so it is only a question for the reviewer, and one
+that starts with an article ("the government building") - the way its own text refers back to the thing -
+is not looked for at all.
 """
 
 from __future__ import annotations
@@ -84,6 +91,12 @@ class _Label:
     entity: Entity
     text: str
     words: list[Token]
+    variant: str = ""  # how a variant of a label differs from it ("" for the label itself)
+
+    @property
+    def common(self) -> bool:
+        """A description rather than a name (no capital letter in it)."""
+        return not any(ch.isupper() for ch in self.text)
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -112,10 +125,8 @@ class Matcher:
                 continue  # provisions are found through their law and article number
             for label in entity.labels:
                 words = tokens(label.text)
-                if words:
-                    self.index.setdefault(tuple(w.key for w in words), []).append(
-                        _Label(entity, label.text, words)
-                    )
+                if words and not _back_reference(label.text):
+                    self._index(_Label(entity, label.text, words))
             self._variants(entity)
         starts: dict[str, set[int]] = {}
         for key in self.index:
@@ -123,7 +134,12 @@ class Matcher:
         self.starts = {first: sorted(lengths, reverse=True) for first, lengths in starts.items()}
         self.fuzzy_labels = [lab for labs in self.index.values() for lab in labs if _fuzzy_worthy(lab)]
 
+    def _index(self, label: _Label) -> None:
+        self.index.setdefault(label.keys, []).append(label)
+
     def _variants(self, entity: Entity) -> None:
+        if "place" in entity.kinds:
+            self._region_variants(entity)
         if entity.is_person:
             words = tokens(entity.label)
             if len(words) >= 2 and len(words[-1].text) >= 4:
@@ -134,6 +150,23 @@ class Matcher:
                 words = tokens(head)
                 if words and head != label.text and all(w.capitalised for w in words):
                     self.law_heads.setdefault(tuple(w.key for w in words), []).append(entity)
+
+    def _region_variants(self, entity: Entity) -> None:
+        """ "Central Asian countries" for a region labelled "Central Asian States" (the other words of its
+        last word's group in lexicon.toml ``region_heads``, in any case)."""
+        for label in entity.labels:
+            words = tokens(label.text)
+            if len(words) < 2:
+                continue
+            head = words[-1].text.lower()
+            for group in self.lexicon.names("region_heads"):
+                if head not in group:
+                    continue
+                for other in group:
+                    if other != head:
+                        text = label.text[: words[-1].start] + other
+                        variant = f'"{other}" for "{words[-1].text}" in "{label.text}"'
+                        self._index(_Label(entity, text, tokens(text), variant))
 
     # ------------------------------------------------------------------------------------------- matching
 
@@ -199,7 +232,16 @@ class Matcher:
                 Question(surface, start, end, sorted(entities), 0.5, "several entities have this label")
             )
             return
-        best = max(labels, key=lambda lab: _score(lab.text, surface))
+        if all(lab.common for lab in labels):
+            why = f'the graph\'s label "{labels[0].text}" is a description, not a name'
+            found.questions.append(Question(surface, start, end, sorted(entities), 0.5, why))
+            return
+        best = max(labels, key=lambda lab: (not lab.variant, _score(lab.text, surface)))
+        if best.variant:
+            found.mentions.append(
+                Mention(best.entity.iri, start, end, surface, 0.9, f"label, another word: {best.variant}")
+            )
+            return
         score = _score(best.text, surface)
         how = {1.0: "label", 0.97: "label, other case or accents"}.get(score, "label, spelling variant")
         found.mentions.append(Mention(best.entity.iri, start, end, surface, score, f'{how} "{best.text}"'))
@@ -435,6 +477,12 @@ class Matcher:
                     f"article {article} of the law",
                 )
             )
+
+
+def _back_reference(label: str) -> bool:
+    """ "the region", "the government building": a description that starts with an article."""
+    first = label.split(maxsplit=1)[0].lower() if label.strip() else ""
+    return first in ("the", "a", "an") and not any(ch.isupper() for ch in label)
 
 
 def _fuzzy_worthy(label: _Label) -> bool:

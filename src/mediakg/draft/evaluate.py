@@ -12,9 +12,13 @@ The rules, also in benchmarks/README.md ("The draft benchmark"):
 - *Dates*: the distinct (value, XSD datatype) pairs of the hand mapping (every date-typed literal) against the
   pairs the draft proposes (each expression's value, resolved where the text resolves it, and every bound).
   A day without a year is another pair than the same day with one: precision counts.
-- *Meetings and reported cases*: the mkg:Meeting and mkg:Incident nodes of data/X.ttl; a proposal matches
-  one when it is of the same kind and one of its quotes overlaps one of the node's evidence quotes in the
-  text. Recall = hand nodes matched / hand nodes; precision = proposals that match / proposals.
+- *Meetings, reported cases and acts*: the mkg:Meeting, mkg:Incident (a reported case) and mkg:Act nodes
+  of data/X.ttl. A proposal can match a node of its kind when one of its quotes overlaps one of the node's
+  evidence quotes in the text; proposals and nodes are then paired one to one (a maximum matching, larger
+  overlaps first), so that a proposal covering two hand cases counts once. Recall = hand nodes paired /
+  hand nodes; precision = proposals paired / proposals. Of the pairs: *types agree* when the proposal
+  carries one of the node's mkg:incidentTypes; *positions agree* (cases) when the proposal's
+  mkg:listPosition and mkg:caseNumber are the node's.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from mediakg.draft.core import Draft
+from mediakg.draft.events import Candidate
 from mediakg.draft.graph import ID, MKG, GraphView
 from mediakg.draft.names import NewEntity
 from mediakg.draft.normalise import tokens
@@ -38,9 +43,10 @@ _ENTITY_TOPS = ("Person", "Organization", "Place", "Law", "LegalProvision")
 @dataclass
 class GoldEvent:
     iri: str
-    kind: str  # meeting | case
+    kind: str  # meeting | case | act
     spans: list[tuple[int, int]]
     types: set[str] = field(default_factory=set)
+    position: tuple[str | None, str | None] = (None, None)  # a case's listPosition and caseNumber
 
 
 @dataclass
@@ -123,7 +129,7 @@ def load_gold(files: list[Path], source_file: Path, text: str) -> Gold:
 def _events(store: ox.Store, target: ox.NamedNode, text: str) -> list[GoldEvent]:
     rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
     events = []
-    for kind, cls in (("meeting", "Meeting"), ("case", "Incident")):
+    for kind, cls in (("meeting", "Meeting"), ("case", "Incident"), ("act", "Act")):
         for quad in store.quads_for_pattern(None, rdf_type, ox.NamedNode(MKG + cls), target):
             node = quad.subject
             spans = []
@@ -135,12 +141,17 @@ def _events(store: ox.Store, target: ox.NamedNode, text: str) -> list[GoldEvent]
                     at = text.find(quote)
                     if at >= 0:
                         spans.append((at, at + len(quote)))
-            types = {
-                q.object.value
-                for q in store.quads_for_pattern(node, ox.NamedNode(MKG + "incidentType"), None, target)
-            }
-            events.append(GoldEvent(node.value, kind, spans, types))
+            types = {o.value for o in _objects(store, node, "incidentType", target)}
+            position = tuple(
+                next((o.value for o in _objects(store, node, p, target)), None)
+                for p in ("listPosition", "caseNumber")
+            )
+            events.append(GoldEvent(node.value, kind, spans, types, position))  # type: ignore[arg-type]
     return events
+
+
+def _objects(store: ox.Store, node: ox.NamedNode, prop: str, graph: ox.NamedNode) -> list[ox.Term]:
+    return [q.object for q in store.quads_for_pattern(node, ox.NamedNode(MKG + prop), None, graph)]
 
 
 def _labels(store: ox.Store, entities: set[str]) -> dict[str, set[str]]:
@@ -184,40 +195,67 @@ def score(draft: Draft, gold: Gold, reduced: GraphView) -> dict[str, object]:
         "dates_missed": sorted(f"{v}^^xsd:{t}" for v, t in gold.dates - dates),
         "dates_extra": sorted(f"{v}^^xsd:{t}" for v, t in dates - gold.dates),
     }
-    for kind in ("meeting", "case"):
+    for kind in ("meeting", "case", "act"):
         figures.update(_events_score(draft, gold, kind))
     figures.update(_new_score(draft.new, gold, known))
     return figures
 
 
-def _overlap(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> bool:
-    return any(s1 < e2 and s2 < e1 for s1, e1 in a for s2, e2 in b)
+def _overlap(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> int:
+    """Characters shared by two sets of spans (0: none)."""
+    return sum(max(0, min(e1, e2) - max(s1, s2)) for s1, e1 in a for s2, e2 in b)
+
+
+def pair(hand: list[list[tuple[int, int]]], proposed: list[list[tuple[int, int]]]) -> dict[int, int]:
+    """A maximum one-to-one matching of hand nodes to proposals whose spans overlap ({hand: proposal}):
+    augmenting paths (Kuhn), each hand node trying its proposals by the largest overlap first."""
+    options = [
+        sorted((j for j, p in enumerate(proposed) if _overlap(h, p)), key=lambda j: -_overlap(h, proposed[j]))
+        for h in hand
+    ]
+    owner: dict[int, int] = {}  # proposal -> hand node
+
+    def augment(i: int, seen: set[int]) -> bool:
+        for j in options[i]:
+            if j not in seen:
+                seen.add(j)
+                if j not in owner or augment(owner[j], seen):
+                    owner[j] = i
+                    return True
+        return False
+
+    for i in range(len(hand)):
+        augment(i, set())
+    return {i: j for j, i in owner.items()}
+
+
+def _proposed(draft: Draft, kind: str) -> list[Candidate]:
+    if kind == "act":
+        return [a for c in draft.events if c.kind == "case" for a in c.acts]
+    return [c for c in draft.events if c.kind == kind]
 
 
 def _events_score(draft: Draft, gold: Gold, kind: str) -> dict[str, object]:
     hand = [g for g in gold.events if g.kind == kind]
-    proposed = [c for c in draft.events if c.kind == kind]
-    spans = [[(q.start, q.end) for q in c.quotes] for c in proposed]
-    hand_hit = [g for g in hand if any(_overlap(g.spans, s) for s in spans)]
-    prop_hit = [s for s in spans if any(_overlap(g.spans, s) for g in hand)]
-    name = "meetings" if kind == "meeting" else "cases"
+    proposed = _proposed(draft, kind)
+    pairs = pair([g.spans for g in hand], [[(q.start, q.end) for q in c.quotes] for c in proposed])
+    name = {"meeting": "meetings", "case": "cases", "act": "acts"}[kind]
     out: dict[str, object] = {
         name: len(hand),
         f"{name}_proposed": len(proposed),
-        f"{name}_recall": _ratio(len(hand_hit), len(hand)),
-        f"{name}_precision": _ratio(len(prop_hit), len(proposed)),
-        f"{name}_missed": sorted(g.iri[len(ID) :] for g in hand if g not in hand_hit),
+        f"{name}_paired": len(pairs),
+        f"{name}_recall": _ratio(len(pairs), len(hand)),
+        f"{name}_precision": _ratio(len(pairs), len(proposed)),
+        f"{name}_missed": sorted(g.iri[len(ID) :] for i, g in enumerate(hand) if i not in pairs),
     }
-    if kind == "case":  # of the hand cases found, those the proposal gives one of their types
-        typed = [
-            g
-            for g in hand_hit
-            if any(
-                _overlap(g.spans, [(q.start, q.end) for q in c.quotes]) and g.types & set(c.types)
-                for c in proposed
-            )
-        ]
-        out["cases_type_agreement"] = _ratio(len(typed), len(hand_hit))
+    if kind != "meeting":  # of the pairs, those whose proposal carries one of the hand node's types
+        typed = sum(bool(hand[i].types & set(proposed[j].types)) for i, j in pairs.items())
+        out.update({f"{name}_typed": typed, f"{name}_type_agreement": _ratio(typed, len(pairs))})
+    if kind == "case":  # of the pairs, those at the same position with the same number
+        placed = sum(
+            hand[i].position == (str(proposed[j].position), proposed[j].number) for i, j in pairs.items()
+        )
+        out.update(cases_placed=placed, cases_position_agreement=_ratio(placed, len(pairs)))
     return out
 
 

@@ -1,10 +1,14 @@
-"""Candidate reported cases and meetings, from the sentences that state them.
+"""Candidate reported cases with their acts, and meetings, from the sentences that state them.
 
-A reported case is what the text reports as one episode: a numbered item, a bullet (with the paragraphs
-under it), or in plain prose a sentence that states an incident and gives its date. It is typed by the
-labels (preferred, alternative, hidden) of the concepts of the SKOS scheme ``id:concept/incident-type``
-found in its sentences. A meeting starts at a sentence that states one ("met with", "in his address to",
-lexicon.toml) and gathers the later sentences that refer back to it ("the event", "the sides").
+A reported case (mkg:Incident) is what the text reports as one episode: a numbered item, a bullet (with the
+paragraphs under it), or in plain prose a sentence that states an incident and gives its date. Its acts
+(mkg:Act) are the things its sentences say happened, typed by the labels (preferred, alternative, hidden) of
+the concepts of the SKOS scheme ``id:concept/incident-type`` found in them: one act per type in a case, so a
+sentence of a type the case has an act of adds to that act ("police detained ..." then "The detention
+occurred ..."), one of a new type states a new act ("... took no action"; "detained ... and charged": two
+acts). A case carries the types of its acts. A meeting starts at a
+sentence that states one ("met with", "in his address to", lexicon.toml) and gathers the later sentences of
+its episode (or, in prose, of the text) that refer back to it ("the event", "the sides").
 """
 
 from __future__ import annotations
@@ -30,13 +34,16 @@ class Cue:
 
 @dataclass
 class Candidate:
-    """A proposed meeting or reported case."""
+    """A proposed meeting, reported case or act of a case."""
 
-    kind: str  # "meeting" or "case"
+    kind: str  # "meeting", "case" or "act"
     episode: Episode
     quotes: list[Span] = field(default_factory=list)
     cues: list[Cue] = field(default_factory=list)
     dates: list[DateExpr] = field(default_factory=list)
+    acts: list[Candidate] = field(default_factory=list)  # a case's acts, in text order
+    position: int = 0  # a case's position among the cases of the text (mkg:listPosition), from 1
+    number: str | None = None  # the text's own number of a case (mkg:caseNumber), where it numbers them
 
     @property
     def types(self) -> dict[str, list[Cue]]:
@@ -92,6 +99,10 @@ def find_events(
             _prose_cases(source, episode, sentences, dates, types, out)
         else:
             _episode_case(source, episode, sentences, dates, types, out)
+    for position, case in enumerate((c for c in out if c.kind == "case"), start=1):
+        case.position = position
+        if case.episode.kind == "item":  # the text's own number ("4."); bullets are only counted
+            case.number = str(case.episode.number)
     return out
 
 
@@ -109,8 +120,8 @@ def _meetings(
             if kind == "introducing" and (meeting is None or meeting.episode is not episode):
                 meeting = Candidate("meeting", episode)
                 out.append(meeting)
-            if meeting is None:
-                break  # a reference back to no meeting
+            if meeting is None or not _in_scope(meeting, episode):
+                break  # a reference back to no meeting, or to one another item or bullet states
             meeting.cues.append(Cue(phrase, start, end))
             meeting.dates += [
                 d for d in _in(dates, sentence.start, sentence.end) if d.final and d not in meeting.dates
@@ -118,6 +129,12 @@ def _meetings(
             meeting.add_quote(quote_span(source.text, sentence, (start, end)))
             break
     return meeting
+
+
+def _in_scope(meeting: Candidate, episode: Episode) -> bool:
+    """Whether a reference in ``episode`` ("the meeting") can mean ``meeting``: one of the same item or
+    bullet (each reports its own episode), or in prose one of earlier prose (a story told on)."""
+    return meeting.episode is episode or meeting.episode.kind == episode.kind == "prose"
 
 
 def _cues(sentence: Sentence, types: PhraseMatcher) -> list[Cue]:
@@ -163,11 +180,14 @@ def _episode_case(
     case = Candidate("case", episode, dates=_in(dates, episode.start, episode.end))
     for n, sentence in enumerate(sentences):
         cues = _cues(sentence, types)
-        case.cues += cues
         if n == 0 and not cues:
             case.add_quote(quote_span(source.text, sentence))
-        _quote_cues(source, case, sentence, cues)
+        _add_to_act(source, case, sentence, cues, dates)
     if case.quotes:
+        if not case.acts:  # nothing typed: one act for the reviewer to type, on the first sentence
+            first = Candidate("act", episode, quotes=case.quotes[:1])
+            first.dates = [d for d in _in(dates, first.quotes[0].start, first.quotes[0].end) if _dated(d)]
+            case.acts.append(first)
         out.append(case)
 
 
@@ -186,15 +206,41 @@ def _prose_cases(
         cues = _cues(sentence, types)
         if not cues:
             continue
-        own = [d for d in _in(dates, sentence.start, sentence.end) if d.final or d.bound]
+        own = [d for d in _in(dates, sentence.start, sentence.end) if _dated(d)]
         if own:
             case = Candidate("case", episode)
             out.append(case)
         if case is None:
             continue
-        case.cues += cues
         case.dates += own
-        _quote_cues(source, case, sentence, cues)
+        _add_to_act(source, case, sentence, cues, dates)
+
+
+def _dated(expr: DateExpr) -> bool:
+    """Whether an expression dates or bounds something (a relative phrase left open does not)."""
+    return bool(expr.final or expr.bound)
+
+
+def _add_to_act(
+    source: SourceText, case: Candidate, sentence: Sentence, cues: list[Cue], dates: list[DateExpr]
+) -> None:
+    """Add what a sentence states (its ``cues``) to the case's acts: the cues of a type the case has an act
+    of go to that act (the latest one), those of a new type make a new act ("... was detained ... and
+    charged for an offense": a detention and a charge)."""
+    by_type: dict[str | None, list[Cue]] = {}
+    for cue in cues:
+        by_type.setdefault(cue.concept, []).append(cue)
+    own = [d for d in _in(dates, sentence.start, sentence.end) if _dated(d)]
+    for concept, group in by_type.items():
+        act = next((a for a in reversed(case.acts) if concept in a.types), None)
+        if act is None:
+            act = Candidate("act", case.episode)
+            case.acts.append(act)
+        act.cues += group
+        act.dates += [d for d in own if all(d is not x for x in act.dates)]
+        _quote_cues(source, act, sentence, group)
+    case.cues += cues
+    _quote_cues(source, case, sentence, cues)
 
 
 def event_dates(

@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import re
 from collections.abc import Iterable
 
 from mediakg.draft.core import Draft
 from mediakg.draft.dates import DateExpr
-from mediakg.draft.events import Candidate, event_dates
+from mediakg.draft.events import Candidate
 from mediakg.draft.graph import ID
 from mediakg.draft.names import NewEntity
 from mediakg.draft.normalise import slug
+from mediakg.draft.render_events import EventWriter
 from mediakg.draft.source import Span
+from mediakg.draft.turtle import RULE, comment, iri, lang_literal, literal
 
 PREFIXES = """@base <https://w3id.org/mediakg/id/> .
 @prefix mkg:       <https://w3id.org/mediakg/ontology#> .
@@ -29,33 +30,6 @@ PREFIXES = """@base <https://w3id.org/mediakg/id/> .
 @prefix datebasis: <https://w3id.org/mediakg/id/concept/date-basis/> .
 @prefix lawtype:   <https://w3id.org/mediakg/id/concept/law-type/> .
 """
-RULE = "# " + "=" * 108
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-_KAZAKH = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
-
-
-def literal(text: str) -> str:
-    """A Turtle string literal (escapes backslash, quote and line breaks)."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    return f'"{escaped}"'
-
-
-def lang_literal(text: str) -> str:
-    """A label literal tagged with the language its script shows (kk, ru or en)."""
-    tag = "en"
-    if _CYRILLIC.search(text) and sum(map(bool, _CYRILLIC.findall(text))) > len(text) / 3:
-        tag = "kk" if _KAZAKH & set(text) else "ru"
-    return f"{literal(text)}@{tag}"
-
-
-def iri(full: str) -> str:
-    """An entity IRI relative to the @base where it is one of ours."""
-    return f"<{full[len(ID) :]}>" if full.startswith(ID) else f"<{full}>"
-
-
-def comment(text: str) -> list[str]:
-    """A comment of one or more lines (line breaks in the text become comment lines)."""
-    return ["# " + part if part else "#" for part in text.splitlines()]
 
 
 class TurtleWriter:
@@ -67,6 +41,7 @@ class TurtleWriter:
         self.src = f"<source/{draft.source.id}>"
         self.used_iris: set[str] = set(draft.graph.entities)
         self._by_start: list[tuple[int, str]] = []
+        self._name_starts: list[int] = []
 
     def evidence(self, spans: Iterable[Span | DateExpr | tuple[int, int]], limit: int = 4) -> str:
         quotes = []
@@ -99,11 +74,9 @@ class TurtleWriter:
 
     def preamble(self) -> list[str]:
         d = self.d
-        cases = sum(c.kind == "case" for c in d.events)
-        meetings = len(d.events) - cases
         counts = (
             f"{len(d.linked())} known entities, {len(d.new)} new names, {len(d.dates)} date expressions, "
-            f"{cases} reported cases, {meetings} meetings, {len(d.questions)} questions"
+            f"{d.counts()}, {len(d.questions)} questions"
         )
         today = dt.date.today().isoformat()
         return comment(
@@ -115,8 +88,8 @@ class TurtleWriter:
             "Quotes (oa:exact) are verbatim from the text. Scores: 1.0 = a label found verbatim,\n"
             "0.97 = other case or accents, 0.93 = a spelling variant, 0.9 = initials and surname,\n"
             "0.85 = surname or short name, 0.8 = implied by a post's title; close spellings (<= 0.87)\n"
-            "are listed as questions only. Labels of meetings and cases are ours (the first words of\n"
-            "the text): rewrite them. Then: mediakg verify-quotes; mediakg validate data/<id>.ttl;\n"
+            "are listed as questions only. Labels of meetings, cases and acts are ours (the first words\n"
+            "of the text): rewrite them. Then: mediakg verify-quotes; mediakg validate data/<id>.ttl;\n"
             "data/MAPPING-NOTES.md; mediakg build."
         ) + [""]
 
@@ -132,7 +105,7 @@ class TurtleWriter:
         if h.dateline:
             props.append(f'mkg:datelineDate "{h.dateline.date.final}"^^xsd:date')
             spans.append(h.dateline.quote)
-            place = self._dateline_place()
+            place = self.dateline_place()
             if place:
                 props.append(f"mkg:datelinePlace {iri(place)}")
             notes.append(
@@ -162,7 +135,7 @@ class TurtleWriter:
         lines += [self.evidence(spans or [Span(0, min(len(self.text), 80))], limit=6), ""]
         return lines
 
-    def _dateline_place(self) -> str | None:
+    def dateline_place(self) -> str | None:
         h = self.d.header
         if not h.dateline:
             return None
@@ -285,23 +258,9 @@ class TurtleWriter:
         return lines
 
     def events(self) -> list[str]:
-        cases = [c for c in self.d.events if c.kind == "case"]
-        meetings = [c for c in self.d.events if c.kind == "meeting"]
-        lines = [
-            RULE,
-            f"# Meetings ({len(meetings)}) and reported cases ({len(cases)}) the text states",
-            RULE,
-            "",
-        ]
-        document = None
-        if cases:
-            document = f"<document/{slug(self.d.source.id)}>"
-            lines += self._document(document)
-        for candidate in meetings + cases:
-            lines += self._event(candidate, document)
-        return lines
+        return EventWriter(self).render()
 
-    def _document(self, document: str) -> list[str]:
+    def document_node(self, document: str) -> list[str]:
         h = self.d.header
         lines = comment(
             "REVIEW: the document that reports the cases below (make it mkg:Appeal or "
@@ -318,53 +277,7 @@ class TurtleWriter:
         spans += [date] if date else []
         return lines + [self.evidence(spans or [Span(0, 40)]), ""]
 
-    def _event(self, c: Candidate, document: str | None) -> list[str]:
-        first = c.quotes[0].start
-        sentence = next((s for s in c.episode.sentences if s.start <= first < s.end), None)
-        label = _label(sentence.body if sentence else self.text[first : c.quotes[0].end])
-        kind = "meeting" if c.kind == "meeting" else "incident"
-        node = self._unique(f"{ID}{kind}/{slug(' '.join(label.split()[:7]))}")
-        where = (
-            f"{c.episode.kind} {c.episode.number}"
-            if c.episode.number
-            else f"paragraph at {self.where(c.episode.start)}"
-        )
-        props, basis, how = event_dates(c, self.d.header.dates)
-        notes = [f"{'meeting' if c.kind == 'meeting' else 'reported case'}? {where}"]
-        if c.kind == "case":
-            types = c.types
-            concepts = {concept.iri: concept.label for concept in self.d.graph.concepts("incident-type")}
-            notes.append(
-                "types by their labels: "
-                + (
-                    ", ".join(
-                        f"{concepts.get(t, t)} ({', '.join(dict.fromkeys(literal(x.phrase) for x in cues))})"
-                        for t, cues in types.items()
-                    )
-                    or "none found - choose one"
-                )
-            )
-        else:
-            notes.append("stated by: " + ", ".join(dict.fromkeys(literal(x.phrase) for x in c.cues)))
-        notes.append(f"dates: {how}")
-        named = self._named_in(c)
-        if named:
-            notes.append("named in it (participants, victims, places?): " + ", ".join(named))
-        lines = comment("REVIEW: " + "; ".join(notes))
-        lines.append(f"{iri(node)} a mkg:{'Meeting' if c.kind == 'meeting' else 'Incident'} ;")
-        lines.append(f"    skos:prefLabel {literal(label)}@en ;")
-        for concept in c.types:
-            lines.append(f"    mkg:incidentType {_concept(concept)} ;")
-        for prop, (value, _expr) in props.items():
-            lines.append(f'    mkg:{prop} "{value}"^^xsd:{_datatype(value)} ;')
-        if basis:
-            lines.append(f"    mkg:dateBasis datebasis:{basis} ;")
-        if document and c.kind == "case":
-            lines.append(f"    mkg:reportedIn {document} ;")
-        lines.append(f"    prov:wasDerivedFrom {self.src} ;")
-        return lines + [self.evidence(c.quotes, limit=6), ""]
-
-    def _named_in(self, c: Candidate) -> list[str]:
+    def named_in(self, c: Candidate) -> list[str]:
         if not self._by_start:
             items = [
                 (m.start, self.d.graph.entities[m.iri].short)
@@ -373,14 +286,15 @@ class TurtleWriter:
             ]
             items += [(s, f"id:{e.iri[len(ID) :]} (new)") for e in self.d.new for s, _, _ in e.mentions]
             self._by_start = sorted(items)
-        starts = [s for s, _ in self._by_start]
+            self._name_starts = [s for s, _ in self._by_start]
+        starts = self._name_starts
         names = []
         for q in c.quotes:
             lo, hi = bisect.bisect_left(starts, q.start), bisect.bisect_left(starts, q.end)
             names += [name for _, name in self._by_start[lo:hi]]
         return list(dict.fromkeys(names))
 
-    def _unique(self, full: str) -> str:
+    def unique(self, full: str) -> str:
         candidate, n = full, 2
         while candidate in self.used_iris:
             candidate, n = f"{full}-{n}", n + 1
@@ -398,18 +312,6 @@ _DT = {
 }
 
 
-def _datatype(value: str) -> str:
-    from mediakg.draft.dates import datatype
-
-    return datatype(value)
-
-
-def _concept(full: str) -> str:
-    """An incident-type concept as itype:<slug>, any other IRI in full."""
-    scheme = ID + "concept/incident-type/"
-    return "itype:" + full[len(scheme) :] if full.startswith(scheme) else iri(full)
-
-
 def _distinct(mentions: list) -> list:
     """One mention per spelling (the best scored first)."""
     seen, out = set(), []
@@ -418,13 +320,6 @@ def _distinct(mentions: list) -> list:
             seen.add(m.surface)
             out.append(m)
     return out
-
-
-def _label(quote: str) -> str:
-    """A placeholder label: the quote's first words, without a leading date or item number."""
-    words = re.sub(r"^(?:\d{1,3}[.)]\s+|[-•]\s+)", "", quote).split()
-    label = " ".join(words[:14])
-    return (label.rstrip(",;:") + ("…" if len(words) > 14 else "")) or "untitled"
 
 
 def render(draft: Draft) -> str:

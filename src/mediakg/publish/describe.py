@@ -101,12 +101,12 @@ def _describe_query(e: str) -> str:
 
 #: SPARQL CONSTRUCT of the concise bounded description (module docstring) of the entity bound to ``?e``.
 #: The text is the same for every entity, so the service checks it once (a full rdflib parse, ~0.3 s) and
-#: then only binds ``?e``: run it with ``substitutions=describe_substitutions(iri)``.
+#: then only binds ``?e``: run it with ``bindings=describe_bindings(iri)``.
 DESCRIBE_QUERY = _describe_query("?" + ENTITY_VARIABLE)
 
 
-def describe_substitutions(iri: str) -> dict[str, str]:
-    """The substitutions (variable -> N-Triples term) that make :data:`DESCRIBE_QUERY` describe ``iri``.
+def describe_bindings(iri: str) -> dict[str, str]:
+    """The bindings (variable -> N-Triples term) that make :data:`DESCRIBE_QUERY` describe ``iri``.
 
     Raises :class:`InvalidIri` when ``iri`` cannot be an IRI term.
     """

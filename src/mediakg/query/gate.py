@@ -23,13 +23,12 @@ their own graphs and never fetch them. Behind both layers, the kernel refuses th
 from __future__ import annotations
 
 import functools
-import re
 import sys
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-from mediakg.query.errors import QueryRejected, QuerySyntaxError, UpdateRefused
+from mediakg.errors import QueryRejected, QuerySyntaxError, UpdateRefused
+from mediakg.graph.sparql_text import CLOSING, OPENING, decode_escapes, tokens, where
 
 #: Media-type families of the query forms: what their answers can be serialised as.
 GRAPH_FORMS = frozenset({"CONSTRUCT", "DESCRIBE"})
@@ -66,81 +65,14 @@ class Checked(TextInfo):
     projected: tuple[str, ...] = ()
 
 
-# --------------------------------------------------------------------------- codepoint escapes
-
-#: SPARQL 1.1 §19.2: \u takes exactly four hex digits, \U exactly eight (rdflib's own pass takes 4 or 8
-#: after either letter, pyoxigraph decodes them inside strings and IRIs only).
-_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-
-
-def decode_escapes(text: str) -> str:
-    """``text`` with its codepoint escapes replaced by the characters, as the SPARQL grammar reads it.
-
-    Raises QuerySyntaxError for an escape of no character (a surrogate, beyond U+10FFFF) and QueryRejected
-    when the decoded text holds an escape again (``\\u005Cu0041``): parsers would disagree on it.
-    """
-    if "\\" not in text:
-        return text
-
-    def char(m: re.Match[str]) -> str:
-        code = int(m.group(1) or m.group(2), 16)
-        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-            raise QuerySyntaxError(f"{m.group()} is not a character (at {_where(text, m.start())})")
-        return chr(code)
-
-    decoded = _ESCAPE.sub(char, text)
-    again = _ESCAPE.search(decoded)
-    if again is not None:
-        raise QueryRejected(
-            f"a codepoint escape decodes to another escape ({again.group()}); write the character itself"
-        )
-    return decoded
-
-
 # --------------------------------------------------------------------------- layer 1: a lexical filter
 
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | (?P<comment>\#[^\n\r]*)
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<string>"{3}(?:[^"\\]|\\[\s\S]|"(?!""))*(?:"{3}|\Z)
-              | '{3}(?:[^'\\]|\\[\s\S]|'(?!''))*(?:'{3}|\Z)
-              | "(?:[^"\\\n\r]|\\.)*"?
-              | '(?:[^'\\\n\r]|\\.)*'?)
-  | (?P<var>[?$]\w*)
-  | (?P<bnode>_:[\w.\-]*)
-  | (?P<pname>(?:[^\W\d][\w.\-]*)?:(?:[\w.\-:%]|\\.)*)
-  | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-  | (?P<word>[^\W\d]\w*)
-  | (?P<number>\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)
-  | (?P<op>\^\^|&&|\|\||!=|<=|>=|[-{}()\[\]/|^+*=<>!])
-  | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-
-_OPEN, _CLOSE = set("{(["), set("})]")
 #: Tokens that each add a node to the algebra (and a level of recursion somewhere in a parser or planner).
-_NODE_OPS = {"{", "(", "[", "/", "|", "^", "+", "-", "*", "&&", "||", "=", "!=", "<", ">", "<=", ">=", "!"}
+_NODE_OPS = {"/", "|", "^", "+", "-", "*", "&&", "||", "=", "!=", "<", ">", "<=", ">=", "!"}
 _NODE_WORDS = {"UNION", "MINUS", "OPTIONAL", "FILTER", "BIND", "VALUES", "GRAPH", "EXISTS"}
 UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH", "USING"}
 _FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
 SERVICE_REFUSED = "SERVICE (federated query) is not allowed on this endpoint"
-
-
-def _tokens(text: str) -> Iterator[tuple[str, str, int]]:
-    """(kind, text, offset) of each significant token (white space and comments dropped)."""
-    for m in _TOKEN.finditer(text):
-        kind = m.lastgroup or "other"
-        if kind not in ("ws", "comment"):
-            yield kind, m.group(), m.start()
-
-
-def _where(text: str, offset: int) -> str:
-    line = text.count("\n", 0, offset) + 1
-    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return f"line {line}, column {column}"
 
 
 def check_text(text: str, limits: Limits = Limits()) -> TextInfo:
@@ -166,44 +98,33 @@ def _check_text(text: str, limits: Limits) -> TextInfo:
     """:func:`check_text` without the cache, on a decoded text."""
     depth = nodes = 0
     form = None
-    for kind, value, offset in _tokens(text):
-        if kind == "op":
-            if value in _OPEN:
-                depth += 1
-                if depth > limits.max_depth:
-                    raise QueryRejected(
-                        f"query nests brackets more than {limits.max_depth} levels deep "
-                        f"(at {_where(text, offset)})"
-                    )
-            elif value in _CLOSE:
-                depth -= 1
-            if value in _NODE_OPS:
-                nodes += 1
-        if kind != "word":
-            if nodes > limits.max_nodes:
-                raise _too_many_nodes(text, offset, limits)
-            continue
-        upper = value.upper()
-        if upper in _NODE_WORDS:
+    for kind, value, offset, _ in tokens(text):
+        if kind in OPENING:
+            depth += 1
+            if depth > limits.max_depth:
+                raise QueryRejected(
+                    f"query nests brackets more than {limits.max_depth} levels deep "
+                    f"(at {where(text, offset)})"
+                )
+        elif kind in CLOSING:
+            depth -= 1
+        upper = value.upper() if kind == "word" else ""
+        if kind in OPENING or (kind == "op" and value in _NODE_OPS) or upper in _NODE_WORDS:
             nodes += 1
             if nodes > limits.max_nodes:
-                raise _too_many_nodes(text, offset, limits)
-        elif upper in UPDATE_WORDS:
+                raise QueryRejected(
+                    f"query has more than {limits.max_nodes} operators, brackets and pattern keywords "
+                    f"(at {where(text, offset)}); simplify it"
+                )
+        if upper in UPDATE_WORDS:
             raise UpdateRefused(f"SPARQL update ({upper}) is not allowed: this endpoint is read-only")
-        elif upper == "SERVICE":
-            raise QueryRejected(f"{SERVICE_REFUSED} (at {_where(text, offset)})")
-        elif upper in _FORMS and form is None:
+        if upper == "SERVICE":
+            raise QueryRejected(f"{SERVICE_REFUSED} (at {where(text, offset)})")
+        if upper in _FORMS and form is None:
             form = upper
     if form is None:
         raise QuerySyntaxError("no query form found: a query starts with SELECT, ASK, CONSTRUCT or DESCRIBE")
     return TextInfo(form)
-
-
-def _too_many_nodes(text: str, offset: int, limits: Limits) -> QueryRejected:
-    return QueryRejected(
-        f"query has more than {limits.max_nodes} operators, brackets and pattern keywords "
-        f"(at {_where(text, offset)}); simplify it"
-    )
 
 
 # --------------------------------------------------------------------------- layer 2: the gate

@@ -24,12 +24,12 @@ Use (the app keeps one executor on ``app.state.executor``)::
     outcome = await executor.run(
         "SELECT ?label WHERE { ?law skos:prefLabel ?label }",
         result_format="application/sparql-results+json",   # None = JSON (SELECT/ASK) or Turtle (graph)
-        substitutions={"law": "<https://w3id.org/mediakg/id/law/kz-constitution>"},
+        bindings={"law": "<https://w3id.org/mediakg/id/law/kz-constitution>"},
         lane="internal",
     )
     outcome.body, outcome.media_type, outcome.kind, outcome.rows, outcome.truncated
 
-Errors (each with an HTTP ``status``; :func:`.errors.retry_headers` gives their ``Retry-After``):
+Errors (:mod:`mediakg.errors`, each with an HTTP ``status``; ``retry_headers`` gives their ``Retry-After``):
 :class:`QuerySyntaxError` (400), :class:`QueryRejected` (400; :class:`UpdateRefused` 403),
 :class:`TooManyRequests` (429), :class:`QueryTimeout`, :class:`WorkerCrashed` (killed or out of memory),
 :class:`StoreUnavailable` (503).
@@ -46,44 +46,20 @@ import signal
 import socket
 import struct
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from mediakg import errors
+from mediakg.errors import QueryFailed, QueryOutOfMemory, QueryTimeout, StoreUnavailable, WorkerCrashed
 from mediakg.query import worker as worker_module
-from mediakg.query.errors import (
-    QueryFailed,
-    QueryOutOfMemory,
-    QueryRejected,
-    QuerySyntaxError,
-    QueryTimeout,
-    StoreUnavailable,
-    TooManyRequests,
-    UpdateRefused,
-    WorkerCrashed,
-)
-from mediakg.query.gate import Checked, Limits, TextInfo, check_text
-from mediakg.service.conneg import GRAPH_TYPES, SOLUTION_TYPES, SPARQL_JSON, TURTLE
-from mediakg.service.settings import Settings
+from mediakg.query.base import Executor, ExecutorConfig, QueryOutcome, QueryRequest, StoreInfo
+from mediakg.query.gate import Checked
 
-if TYPE_CHECKING:  # the web process needs only the type
-    from mediakg.query.results import Serialised
-
-__all__ = [
-    "QueryExecutor",
-    "QueryOutcome",
-    "StoreInfo",
-    "QueryRejected",
-    "QuerySyntaxError",
-    "QueryTimeout",
-    "StoreUnavailable",
-    "TooManyRequests",
-    "UpdateRefused",
-    "WorkerCrashed",
-]
+__all__ = ["WorkerPool", "prestart"]
 
 log = logging.getLogger("mediakg.service")
 
@@ -94,56 +70,14 @@ READ_TIMEOUT = 30.0
 DISPATCH_ATTEMPTS = 3
 #: Seconds an extra worker (beyond a lane's standing ones) may stay idle before it retires.
 IDLE_RETIRE_SECONDS = 30.0
-LANES = ("public", "internal")
-
-_ERRORS: dict[str, type[Exception]] = {
-    cls.__name__: cls
-    for cls in (
-        QueryRejected,
-        QuerySyntaxError,
-        UpdateRefused,
-        QueryFailed,
-        QueryOutOfMemory,
-        StoreUnavailable,
-    )
-}
 
 
-@dataclass(frozen=True)
-class QueryOutcome:
-    """A query's serialised answer.
-
-    ``kind`` is 'solutions' (SELECT), 'boolean' (ASK) or 'graph' (CONSTRUCT/DESCRIBE); ``rows`` the number
-    of solutions or triples in ``body`` (None for ASK); ``truncated`` whether a cap cut the answer, and
-    ``truncation`` which one (``"rows=10000"`` or ``"bytes=10000000"``, else None).
-    """
-
-    body: bytes
-    media_type: str
-    kind: str
-    rows: int | None
-    truncated: bool
-    truncation: str | None = None
-
-    @classmethod
-    def of(cls, answer: Serialised, media_type: str) -> QueryOutcome:
-        """The outcome of an answer serialised as ``media_type`` (by a worker, or from a remote store)."""
-        return cls(
-            body=answer.body,
-            media_type=media_type,
-            kind=answer.kind,
-            rows=answer.rows,
-            truncated=answer.truncated is not None,
-            truncation=answer.truncated,
-        )
-
-
-@dataclass(frozen=True)
-class StoreInfo:
-    """Size of the served dataset, reported by the first worker at start (cached; no query needed)."""
-
-    triples: int
-    graphs: tuple[str, ...]
+def _error(name: str, message: str) -> Exception:
+    """The error a worker reported by class name (a class of :mod:`mediakg.errors`)."""
+    cls = getattr(errors, name, None)
+    if not (isinstance(cls, type) and issubclass(cls, errors.MediakgError)):
+        cls = QueryFailed
+    return cls(message)
 
 
 @dataclass(eq=False)
@@ -220,95 +154,36 @@ async def _read_exact(sock: socket.socket, size: int) -> bytes:
     return bytes(buffer)
 
 
-def client_address(request: Any) -> str | None:
-    """Who sent a web request, for the per-client limits: its address (uvicorn puts a trusted proxy's
-    ``X-Forwarded-For`` there)."""
-    return request.client.host if request.client else None
+class WorkerPool(Executor):
+    """Runs queries on pools of sandboxed worker processes over the dataset at ``location``.
 
-
-def admit(query: str, result_format: str | None, limits: Limits) -> tuple[TextInfo, str]:
-    """The checks every executor makes in the web process before a query goes anywhere, and the media
-    type of its answer: the lexical filter (:func:`check_text`), the default format for the query form
-    (SPARQL JSON or Turtle), and that the asked-for format fits the form. Raises QueryRejected /
-    QuerySyntaxError / UpdateRefused."""
-    text = check_text(query, limits)
-    if result_format is None:
-        result_format = TURTLE if text.kind == "graph" else SPARQL_JSON
-    allowed = GRAPH_TYPES if text.kind == "graph" else SOLUTION_TYPES
-    if result_format not in allowed:
-        raise QueryRejected(
-            f"{text.form} results cannot be given as {result_format}; available: {', '.join(allowed)}"
-        )
-    return text, result_format
-
-
-class QueryExecutor:
-    """Runs queries on pools of worker processes over the dataset at ``location``.
-
-    ``location`` is a build directory or an RDF file (see :func:`mediakg.store.local.open_store`), or None for
-    workers that only check queries (:meth:`gate`; the remote backend's). ``workers`` / ``max_workers``
-    size the public lane; ``internal_workers`` the internal one, which grows as far.
-    ``sandbox_required`` False lets workers start without the network sandbox where it cannot be
-    installed (an operator's explicit choice; ``sandbox_state`` then says so). Call
-    :meth:`start` (awaits the first workers) before :meth:`run`, and :meth:`close` at the end.
+    ``location`` is a build directory or an RDF file (see :func:`mediakg.store.local.open_store`), or None
+    for workers that only gate queries (:meth:`verdict`; the remote executor's). Call :meth:`start` (awaits
+    the standing workers) before :meth:`~mediakg.query.base.Executor.run`, and :meth:`close` at the end.
     """
 
     def __init__(
         self,
         location: Path | None,
+        config: ExecutorConfig | None = None,
         *,
-        workers: int = 2,
-        max_workers: int | None = None,
-        internal_workers: int = 2,
-        client_concurrency: int = 4,
-        timeout: float = 10.0,
-        memory_limit_mb: int = 2048,
-        max_rows: int = 10_000,
-        max_bytes: int = 10_000_000,
-        limits: Limits | None = None,
+        fingerprint: Callable[[], str | None] | None = None,
         start_timeout: float = 120.0,
-        sandbox_required: bool = True,
     ) -> None:
+        super().__init__(config or ExecutorConfig(), fingerprint)
         self.location = Path(location) if location is not None else None
-        self.timeout = timeout
-        self.memory_limit_mb = memory_limit_mb
-        self.max_rows = max_rows
-        self.max_bytes = max_bytes
-        self.limits = limits or Limits()
         self.start_timeout = start_timeout
-        self.client_concurrency = max(1, client_concurrency)
-        self.sandbox_required = sandbox_required
-        self.info: StoreInfo | None = None
-        #: What the workers reported of their network sandbox ("off (reason)" when allowed without).
-        self.sandbox_state: str | None = None
-        most = max(workers, internal_workers, max_workers or workers + 4)
+        c = self.config
+        most = max(c.workers, c.internal_workers, c.max_workers)
         self._lane_sizes = {
-            "public": (max(1, workers), most, 5),
-            "internal": (max(1, internal_workers), most, 0),
+            "public": (max(1, c.workers), most, 5),
+            "internal": (max(1, c.internal_workers), most, 0),
         }
         self._lanes: dict[str, _Lane] = {}
         self._ctx = _context()
-        self._clients: dict[tuple[str, str], int] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._last_failure = ""
         self._closed = False
-
-    @classmethod
-    def from_settings(cls, settings: Settings, location: Path | None) -> QueryExecutor:
-        """An executor configured by the service settings."""
-        return cls(
-            location,
-            workers=settings.workers,
-            max_workers=settings.max_workers,
-            internal_workers=settings.internal_workers,
-            client_concurrency=settings.client_concurrency,
-            timeout=settings.timeout,
-            memory_limit_mb=settings.memory_limit_mb,
-            max_rows=settings.max_rows,
-            max_bytes=settings.max_bytes,
-            limits=Limits(settings.max_query_length, settings.max_depth, settings.max_nodes),
-            sandbox_required=not settings.allow_worker_network,
-        )
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -355,7 +230,9 @@ class QueryExecutor:
 
     def _worker_start(self, lane: _Lane) -> worker_module.Start:
         location = str(self.location) if self.location is not None else None
-        return worker_module.Start(location, self.memory_limit_mb, self.sandbox_required, lane.nice)
+        return worker_module.Start(
+            location, self.config.memory_limit_mb, not self.config.allow_worker_network, lane.nice
+        )
 
     async def _spawn(self, lane: _Lane) -> None:
         """Start one worker for ``lane`` and wait until it is ready; then it joins the lane's idle queue."""
@@ -389,7 +266,7 @@ class QueryExecutor:
             raise StoreUnavailable(self._last_failure)
         if self.info is None:
             self.info = StoreInfo(int(message[1]["triples"]), tuple(message[1]["graphs"]))
-        self.sandbox_state = message[1]["sandbox"]
+        self._sandbox_state = message[1]["sandbox"]
         lane.live.add(w)
         self._release(w)
 
@@ -518,103 +395,17 @@ class QueryExecutor:
 
     # ------------------------------------------------------------------ queries
 
-    def check(self, query: str) -> TextInfo:
-        """The lexical filter (no parser, no worker): the form of ``query``.
+    async def _execute(self, request: QueryRequest, client: str | None) -> QueryOutcome:
+        answer = await self._dispatch(worker_module.Job(request), self._lane(request.lane), request.timeout)
+        return QueryOutcome.of(answer, request.media_type)
 
-        Raises UpdateRefused, QueryRejected (too long, too deep, SERVICE) or QuerySyntaxError (no query
-        form). Useful to pick a result format before :meth:`run`.
-        """
-        return check_text(query, self.limits)
-
-    @contextlib.contextmanager
-    def _client_slot(self, lane: str, client: str | None) -> Iterator[None]:
-        """Count a public query of ``client`` in flight; TooManyRequests beyond ``client_concurrency``.
-
-        The internal lane is not limited per client: its queries are the service's own, bounded ones, and
-        a crawler that reads many pages at once should wait (queue) rather than be refused."""
-        if client is None or lane != "public":
-            yield
-            return
-        key = (lane, client)
-        running = self._clients.get(key, 0)
-        if running >= self.client_concurrency:
-            raise TooManyRequests(
-                f"this client already has {running} queries running (the limit is "
-                f"{self.client_concurrency}); wait for one to finish"
-            )
-        self._clients[key] = running + 1
-        try:
-            yield
-        finally:
-            left = self._clients[key] - 1
-            if left:
-                self._clients[key] = left
-            else:
-                del self._clients[key]
-
-    async def run(
-        self,
-        query: str,
-        *,
-        result_format: str | None = None,
-        substitutions: Mapping[str, str] | None = None,
-        default_graph_uris: Sequence[str] = (),
-        named_graph_uris: Sequence[str] = (),
-        timeout: float | None = None,
-        max_rows: int | None = None,
-        max_bytes: int | None = None,
-        lane: str = "public",
-        client: str | None = None,
-    ) -> QueryOutcome:
-        """Run a read-only SPARQL query on a worker and return its serialised answer.
-
-        - ``result_format``: the media type of the answer; for SELECT/ASK one of
-          ``application/sparql-results+json`` / ``+xml``, ``text/csv``, ``text/tab-separated-values``;
-          for CONSTRUCT/DESCRIBE one of ``text/turtle``, ``application/n-triples``, ``application/ld+json``,
-          ``application/rdf+xml``, ``application/trig``, ``application/n-quads``. None: SPARQL JSON or Turtle.
-        - ``substitutions``: variable name (without ``?``) → a term in N-Triples syntax, e.g.
-          ``{"law": "<https://w3id.org/mediakg/id/law/x>",
-          "from": '"2019-01-01"^^<http://www.w3.org/2001/XMLSchema#date>'}``; the variable is bound to it
-          before evaluation (pyoxigraph ``substitutions``, RDF-dev SEP-0007) - safe against injection.
-        - ``default_graph_uris`` / ``named_graph_uris``: the dataset (SPARQL protocol
-          ``default-graph-uri`` / ``named-graph-uri``); a graph the store does not hold is empty. By default
-          the default graph is the union of all graphs and every named graph is available.
-        - ``timeout``: seconds (default: the executor's). The time a query waits for a free worker does not
-          count, but that wait is bounded by the same limit.
-        - ``max_rows`` / ``max_bytes``: caps (defaults: the executor's); a cut answer has ``truncated``.
-        - ``lane``: "public" (client queries) or "internal" (the service's own); ``client``: who asks, for
-          the per-client limit of the public lane (None: no limit).
-
-        Raises QuerySyntaxError, QueryRejected (UpdateRefused for updates), TooManyRequests, QueryTimeout,
-        WorkerCrashed, StoreUnavailable.
-        """
-        _, result_format = admit(query, result_format, self.limits)
-        job = worker_module.Job(
-            query=query,
-            media_type=result_format,
-            max_rows=self.max_rows if max_rows is None else max_rows,
-            max_bytes=self.max_bytes if max_bytes is None else max_bytes,
-            substitutions=dict(substitutions or {}),
-            default_graph_uris=tuple(default_graph_uris),
-            named_graph_uris=tuple(named_graph_uris),
-        )
-        with self._client_slot(lane, client):
-            answer = await self._dispatch(job, self._lane(lane), self.timeout if timeout is None else timeout)
-        return QueryOutcome.of(answer, result_format)
-
-    async def gate(
-        self, query: str, *, timeout: float | None = None, lane: str = "public", client: str | None = None
-    ) -> Checked:
-        """The gate's verdict on ``query`` from a worker (:func:`.query_check.gate`): the text to run, its
-        form and dataset. Nothing is evaluated. Raises as :meth:`run`."""
-        check_text(query, self.limits)
-        job = worker_module.Job(query=query, media_type="", max_rows=0, max_bytes=0, check_only=True)
-        with self._client_slot(lane, client):
-            return await self._dispatch(job, self._lane(lane), self.timeout if timeout is None else timeout)
+    async def verdict(self, request: QueryRequest) -> Checked:
+        """The gate's verdict on ``request.query`` from a worker (nothing evaluated): the text to run, its
+        form and dataset. Raises as :meth:`~mediakg.query.base.Executor.run`."""
+        job = worker_module.Job(request, check_only=True)
+        return await self._dispatch(job, self._lane(request.lane), request.timeout)
 
     def _lane(self, name: str) -> _Lane:
-        if name not in LANES:
-            raise ValueError(f"unknown lane {name!r}; lanes: {', '.join(LANES)}")
         if not self._lanes:
             raise StoreUnavailable("the query executor is not started")
         return self._lanes[name]
@@ -641,7 +432,7 @@ class QueryExecutor:
             reply = await self._await_reply(w, limit - (time.monotonic() - started), limit)
             self._release(w)
             if reply[0] == "error":
-                raise _ERRORS.get(reply[1], QueryFailed)(reply[2])
+                raise _error(reply[1], reply[2])
             return reply[1]
         raise StoreUnavailable("query workers died before they could take the query; try again later")
 
@@ -662,7 +453,7 @@ class QueryExecutor:
         except (EOFError, OSError) as exc:
             code = await asyncio.to_thread(_exit_code, w.process)
             self._discard(w)
-            raise _crash(code, self.memory_limit_mb) from exc
+            raise _crash(code, self.config.memory_limit_mb) from exc
         except BaseException:  # cancelled: the worker is still busy with a query nobody wants
             self._discard(w)
             raise

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import shutil
@@ -48,18 +49,17 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from mediakg.errors import MediakgError
+from mediakg import formats
+from mediakg.errors import MediakgError, QueryRejected, QueryTimeout, StoreUnavailable
 from mediakg.folder import BuildFolder, SnapshotWriter
 from mediakg.query import results
-from mediakg.query.errors import QueryRejected, QueryTimeout, StoreUnavailable
-from mediakg.query.gate import Checked, Limits, TextInfo, check_text
-from mediakg.query.pool import QueryExecutor, QueryOutcome, StoreInfo, admit
-from mediakg.service.conneg import NTRIPLES, SPARQL_JSON
-from mediakg.service.settings import Settings
-from mediakg.store import base
+from mediakg.query.base import Executor, ExecutorConfig, QueryOutcome, QueryRequest, StoreInfo
+from mediakg.query.gate import Checked
+from mediakg.query.pool import WorkerPool
+from mediakg.store.base import QueryResult
 from mediakg.store.remote import DCT, MANIFEST_GRAPH, RemoteBackend, cancelled_by_server
 
-__all__ = ["RemoteQueryExecutor", "StoreHealth"]
+__all__ = ["RemoteExecutor", "StoreHealth"]
 
 log = logging.getLogger("mediakg.service")
 
@@ -85,62 +85,44 @@ class StoreHealth:
     checked: float  # time.monotonic() of the check
 
 
-class RemoteQueryExecutor:
+class RemoteExecutor(Executor):
     """Runs the service's queries on the SPARQL endpoint ``endpoint`` (see the module docstring).
 
     ``data_dir`` is created at once (an empty folder in the temp dir); :meth:`start` fills it. Call
     :meth:`close` at the end: it stops the checker and removes ``data_dir``.
     """
 
-    kind = "remote"
-
     def __init__(
         self,
         endpoint: str,
+        config: ExecutorConfig | None = None,
         *,
-        workers: int = 2,
-        timeout: float = 10.0,
-        memory_limit_mb: int = 2048,
-        max_rows: int = 10_000,
-        max_bytes: int = 10_000_000,
-        limits: Limits | None = None,
-        sandbox_required: bool = True,
         concurrency: int | None = None,
         refresh_seconds: float = 5.0,
         health_seconds: float = 5.0,
         health_timeout: float = 2.0,
         snapshot: SnapshotWriter | None = None,
     ) -> None:
+        # No answer cache: the store is the authority on its data, which another `mediakg load` may change
+        # before the refresh notices, and which may be down (then the answer is 503, not an old answer).
+        super().__init__(dataclasses.replace(config or ExecutorConfig(), answer_cache_mb=0))
         self.endpoint = endpoint
-        self.size = max(1, workers)
-        self.timeout = timeout
-        self.memory_limit_mb = memory_limit_mb
-        self.max_rows = max_rows
-        self.max_bytes = max_bytes
-        self.limits = limits or Limits()
         #: Most queries in flight at the store at once (each holds a thread of the web process).
-        self.concurrency = concurrency or 4 * self.size
+        self.concurrency = concurrency or 4 * max(1, self.config.workers)
         self.refresh_seconds = refresh_seconds
         self.health_seconds = health_seconds
         self.health_timeout = health_timeout
-        self.backend = RemoteBackend(endpoint, http_timeout=timeout)
+        self.backend = RemoteBackend(endpoint, http_timeout=self.config.timeout)
         # Refresh queries (manifest, graphs, size) may take longer than a user's query; the copy for the
         # dumps passes its own, longer limit.
-        self._admin = RemoteBackend(endpoint, http_timeout=max(60.0, timeout))
+        self._admin = RemoteBackend(endpoint, http_timeout=max(60.0, self.config.timeout))
         self.data_dir = Path(tempfile.mkdtemp(prefix="mediakg-remote-"))
         #: Writes ``data_dir`` from the copied graphs (None: no copy, no dumps).
         self.snapshot = snapshot
-        self.info: StoreInfo | None = None
         #: The gate's verdicts on query texts, most recent last.
         self._verified: OrderedDict[str, Checked] = OrderedDict()
-        self._checker = QueryExecutor(
-            None,
-            workers=self.size,
-            timeout=self.timeout,
-            memory_limit_mb=self.memory_limit_mb,
-            limits=self.limits,
-            sandbox_required=sandbox_required,
-        )
+        # The checker gates queries only: no store, no answer cache.
+        self._checker = WorkerPool(None, dataclasses.replace(self.config, answer_cache_mb=0))
         self._snapshot_key: str | None = None
         self._manifest: dict[str, str] = {}
         self._slots = asyncio.Semaphore(self.concurrency)
@@ -149,26 +131,9 @@ class RemoteQueryExecutor:
         self._refresher: asyncio.Task[None] | None = None
         self._closed = False
 
-    @classmethod
-    def from_settings(
-        cls, settings: Settings, endpoint: str, snapshot: SnapshotWriter | None = None
-    ) -> RemoteQueryExecutor:
-        """An executor configured by the service settings (``workers`` sizes the checker pool)."""
-        return cls(
-            endpoint,
-            workers=settings.workers,
-            timeout=settings.timeout,
-            memory_limit_mb=settings.memory_limit_mb,
-            max_rows=settings.max_rows,
-            max_bytes=settings.max_bytes,
-            limits=Limits(settings.max_query_length, settings.max_depth, settings.max_nodes),
-            sandbox_required=not settings.allow_worker_network,
-            snapshot=snapshot,
-        )
-
     @property
     def sandbox_state(self) -> str | None:
-        """The checker workers' network sandbox (see :attr:`.executor.QueryExecutor.sandbox_state`)."""
+        """The checker workers' network sandbox."""
         return self._checker.sandbox_state
 
     # ------------------------------------------------------------------ lifecycle
@@ -232,7 +197,7 @@ class RemoteQueryExecutor:
             if manifest and self.info is not None and manifest == self._manifest:
                 return self.info  # the same build is live: nothing to re-read
             graphs, triples = await asyncio.to_thread(self._read_size)
-        except base.StoreUnavailable as exc:
+        except StoreUnavailable as exc:
             raise StoreUnavailable(str(exc)) from exc
         except MediakgError as exc:
             raise StoreUnavailable(f"cannot read the store's graphs: {exc}") from exc
@@ -281,12 +246,12 @@ class RemoteQueryExecutor:
             # its graph: Rust does the per-triple work, 1M triples in seconds.
             answer = self._admin.query(
                 "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
-                result_format=NTRIPLES,
+                result_format=formats.NTRIPLES,
                 substitutions={"g": ox.NamedNode(graph)},
                 timeout=SNAPSHOT_TIMEOUT,
             )
             body = answer.body
-            if answer.media_type != NTRIPLES:  # a store that answered in another syntax
+            if answer.media_type != formats.NTRIPLES:  # a store that answered in another syntax
                 triples = ox.parse(body, format=ox.RdfFormat.from_media_type(answer.media_type))
                 body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
             suffix = f" <{graph}> .\n".encode()
@@ -300,6 +265,16 @@ class RemoteQueryExecutor:
             self.snapshot(BuildFolder(self.data_dir), (), facts)
 
     # ------------------------------------------------------------------ health
+
+    async def health(self) -> dict[str, Any]:
+        """/health's backend part: a cheap ASK at the store with a short time limit, cached a few seconds,
+        so /health never hangs on a dead store."""
+        store = await self.store_health()
+        return {
+            "backend": "remote",
+            "endpoint": self.endpoint,
+            "store": {"ok": store.ok, "detail": store.detail},
+        }
 
     async def store_health(self) -> StoreHealth:
         """Whether the store answers ``ASK {}`` within ``health_timeout`` s; cached ``health_seconds`` s.
@@ -330,61 +305,37 @@ class RemoteQueryExecutor:
 
     # ------------------------------------------------------------------ queries
 
-    def check(self, query: str) -> TextInfo:
-        """The lexical filter, as :meth:`.executor.QueryExecutor.check`."""
-        return check_text(query, self.limits)
-
-    async def run(
-        self,
-        query: str,
-        *,
-        result_format: str | None = None,
-        substitutions: Mapping[str, str] | None = None,
-        default_graph_uris: Sequence[str] = (),
-        named_graph_uris: Sequence[str] = (),
-        timeout: float | None = None,
-        max_rows: int | None = None,
-        max_bytes: int | None = None,
-        lane: str = "public",
-        client: str | None = None,
-    ) -> QueryOutcome:
-        """Run a read-only query on the store; arguments, answer and errors as
-        :meth:`.executor.QueryExecutor.run` (WorkerCrashed only from the checker)."""
-        info, result_format = admit(query, result_format, self.limits)
-        limit = self.timeout if timeout is None else timeout
-        checked = await self._gated(query, limit, lane, client)
-        if not default_graph_uris and not named_graph_uris and checked.dataset:
+    async def _execute(self, request: QueryRequest, client: str | None) -> QueryOutcome:
+        checked = await self._gated(request)
+        default_graphs, named_graphs = request.default_graph_uris, request.named_graph_uris
+        if not default_graphs and not named_graphs and checked.dataset:
             # The protocol's default-graph-uri (which the backend always sends) overrides FROM: send the
             # query's own dataset clause as protocol parameters instead.
-            default_graph_uris = [iri for clause, iri in checked.dataset if clause == "FROM"]
-            named_graph_uris = [iri for clause, iri in checked.dataset if clause == "FROM NAMED"]
-        wire = NTRIPLES if info.kind == "graph" else SPARQL_JSON
+            default_graphs = tuple(iri for clause, iri in checked.dataset if clause == "FROM")
+            named_graphs = tuple(iri for clause, iri in checked.dataset if clause == "FROM NAMED")
         answer = await self._ask_store(
             checked.text,
-            wire,
-            substitutions=dict(substitutions or {}),
-            default_graph_uris=self._held(default_graph_uris),
-            named_graph_uris=self._held(named_graph_uris),
-            limit=limit,
+            formats.NTRIPLES if checked.kind == "graph" else formats.SPARQL_JSON,
+            substitutions=dict(request.bindings),
+            default_graph_uris=self._held(default_graphs),
+            named_graph_uris=self._held(named_graphs),
+            limit=request.timeout,
         )
-        caps = (
-            self.max_rows if max_rows is None else max_rows,
-            self.max_bytes if max_bytes is None else max_bytes,
-        )
+        caps = (request.media_type, request.max_rows, request.max_bytes)
         if len(answer.body) <= INLINE_BYTES:  # a thread hop costs more than reading a small answer here
-            serialised = _reserialise(answer, result_format, *caps)
+            serialised = _reserialise(answer, *caps)
         else:
-            serialised = await asyncio.to_thread(_reserialise, answer, result_format, *caps)
-        return QueryOutcome.of(serialised, result_format)
+            serialised = await asyncio.to_thread(_reserialise, answer, *caps)
+        return QueryOutcome.of(serialised, request.media_type)
 
-    async def _gated(self, query: str, limit: float, lane: str, client: str | None) -> Checked:
+    async def _gated(self, request: QueryRequest) -> Checked:
         """The gate's verdict from the checker, remembered per text (the same texts come again and again)."""
-        checked = self._verified.get(query)
+        checked = self._verified.get(request.query)
         if checked is not None:
-            self._verified.move_to_end(query)
+            self._verified.move_to_end(request.query)
             return checked
-        checked = await self._checker.gate(query, timeout=limit, lane=lane, client=client)
-        self._verified[query] = checked
+        checked = await self._checker.verdict(request)
+        self._verified[request.query] = checked
         if len(self._verified) > VERIFIED_CACHE_SIZE:
             self._verified.popitem(last=False)
         return checked
@@ -403,7 +354,7 @@ class RemoteQueryExecutor:
         default_graph_uris: list[str],
         named_graph_uris: list[str],
         limit: float,
-    ) -> base.QueryResult:
+    ) -> QueryResult:
         """One query at the store in a thread, within ``limit`` (+ grace); errors mapped to HTTP statuses."""
         started = time.monotonic()
         try:
@@ -431,11 +382,11 @@ class RemoteQueryExecutor:
                 f"the store gave no answer within {limit:g} s; narrow the query down (LIMIT, more specific "
                 "patterns)"
             ) from None
-        except base.QueryTimeout as exc:
+        except QueryTimeout as exc:
             raise QueryTimeout(f"{exc}; narrow the query down (LIMIT, more specific patterns)") from exc
-        except base.StoreUnavailable as exc:
+        except StoreUnavailable as exc:
             raise StoreUnavailable(f"{exc}; try again later") from exc
-        except base.QueryRejected as exc:
+        except QueryRejected as exc:
             log.warning("the store refused a query that passed the gate: %s", exc)
             raise QueryRejected(
                 "the SPARQL store refused the query (its message is in the service's log)"
@@ -446,9 +397,7 @@ class RemoteQueryExecutor:
             self._slots.release()
 
 
-def _reserialise(
-    answer: base.QueryResult, media_type: str, max_rows: int, max_bytes: int
-) -> results.Serialised:
+def _reserialise(answer: QueryResult, media_type: str, max_rows: int, max_bytes: int) -> results.Serialised:
     """The store's answer (SPARQL JSON, or N-Triples for graphs) in ``media_type`` under the caps. The
     answer arrives as the store sent it (read once, here): one that cannot be read was cut by the store at
     its time limit (QueryTimeout) or is malformed (QueryRejected)."""

@@ -14,9 +14,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from mediakg.errors import QueryRejected
+from mediakg.formats import GRAPH_TYPES, SOLUTION_TYPES
 from mediakg.graph.namespaces import PREFIXES
-from mediakg.query.errors import QueryRejected
-from mediakg.service.conneg import GRAPH_TYPES, SOLUTION_TYPES
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"

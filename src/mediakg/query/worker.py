@@ -1,8 +1,8 @@
 """The query worker: a process that opens the store once and answers queries sent over a pipe.
 
-Started by :mod:`mediakg.query.pool` (never imported by the web process for its own use). Before it
-reads anything it limits its address space and installs the network sandbox (:mod:`.sandbox`), so no
-query it runs can open a socket. The protocol on the pipe, all values picklable:
+Started by :mod:`mediakg.query.pool` (never imported by the web process for its own use). Before it reads
+anything it limits its address space and installs the network sandbox (:mod:`.sandbox`), so no query it
+runs can open a socket. The protocol on the pipe, all values picklable:
 
 * worker → parent once at start: ``("ready", {"triples": int, "graphs": [iri, ...], "sandbox": str})``
   or ``("failed", message)``;
@@ -11,10 +11,11 @@ query it runs can open a socket. The protocol on the pipe, all values picklable:
   the job: a worker that dies before it (killed while idle) never saw the job, which can safely go to
   another worker; one that dies after it died running the job.
 
-A job runs the gate (:func:`query_check.gate`: escapes decoded, rdflib parse, SERVICE refused; nothing
-evaluated), then, unless it only asks for the check, the gated text on the store and serialisation with
-the caps. The parent kills the process when it passes the time limit; the worker never needs to cooperate.
-A worker without a store (``location`` None) only checks: the remote backend's gate.
+A job runs the gate (:func:`.gate.gate`: escapes decoded, rdflib parse, SERVICE refused; nothing
+evaluated); unless it only asks for that verdict, the gated text, its bindings joined as a ``VALUES`` row,
+is evaluated by the store (:class:`~mediakg.store.embedded.EmbeddedBackend`) and serialised under the caps.
+The parent kills the process when it passes the time limit; the worker never needs to cooperate. A worker
+without a store (``location`` None) only gates: the remote executor's.
 """
 
 from __future__ import annotations
@@ -22,34 +23,24 @@ from __future__ import annotations
 import os
 import resource
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
-
-from mediakg.errors import MediakgError
-from mediakg.query import gate as query_check
-from mediakg.query import results, sandbox
-from mediakg.query.errors import QueryRejected, QuerySyntaxError
-from mediakg.service.conneg import GRAPH_TYPES
+from mediakg import formats
+from mediakg.errors import MediakgError, QueryRejected
+from mediakg.query import gate, results, sandbox
+from mediakg.query.base import QueryRequest
+from mediakg.store.embedded import EmbeddedBackend
 from mediakg.store.local import named_graphs, open_store
 
 
 @dataclass(frozen=True)
 class Job:
-    """One query for a worker (see QueryExecutor.run for the meaning of the fields).
+    """One request for a worker; ``check_only``: answer the gate's :class:`.gate.Checked` verdict only."""
 
-    ``check_only``: answer the :class:`query_check.Checked` query instead of running it."""
-
-    query: str
-    media_type: str
-    max_rows: int
-    max_bytes: int
-    substitutions: dict[str, str] = field(default_factory=dict)
-    default_graph_uris: tuple[str, ...] = ()
-    named_graph_uris: tuple[str, ...] = ()
+    request: QueryRequest
     check_only: bool = False
 
 
@@ -67,11 +58,10 @@ class Start:
 def main(conn: Connection, start: Start) -> None:
     """Worker entry point: limits, sandbox, open the store, then answer jobs until the pipe closes."""
     try:
-        setup = _set_up(start)
+        backend, info = _set_up(start)
     except (MediakgError, OSError, MemoryError, sandbox.SandboxUnavailable) as exc:
         conn.send(("failed", str(exc)))
         return
-    store, info = setup
     conn.send(("ready", info))
     while True:
         try:
@@ -80,13 +70,11 @@ def main(conn: Connection, start: Start) -> None:
             return
         conn.send(("started",))
         try:
-            reply: tuple[Any, ...] = ("ok", run_job(store, job))
-        except QueryRejected as exc:
+            reply: tuple[Any, ...] = ("ok", run_job(backend, job))
+        except MediakgError as exc:
             reply = ("error", type(exc).__name__, str(exc))
         except MemoryError:
             reply = ("error", "QueryOutOfMemory", out_of_memory(start.memory_limit_mb))
-        except OSError as exc:  # reading the store failed
-            reply = ("error", "StoreUnavailable", f"the store could not be read: {exc}")
         except Exception as exc:  # report, keep serving: the next query may be fine
             reply = ("error", "QueryFailed", f"the query failed: {type(exc).__name__}: {exc}")
         conn.send(reply)
@@ -100,7 +88,7 @@ def out_of_memory(limit_mb: int) -> str:
     )
 
 
-def _set_up(start: Start) -> tuple[ox.Store | None, dict[str, Any]]:
+def _set_up(start: Start) -> tuple[EmbeddedBackend | None, dict[str, Any]]:
     """Memory limit, sandbox, priority and store of a new worker; the ``ready`` message's content."""
     if start.memory_limit_mb > 0:
         limit = start.memory_limit_mb * 1024 * 1024
@@ -121,77 +109,42 @@ def _set_up(start: Start) -> tuple[ox.Store | None, dict[str, Any]]:
     if start.location is None:
         return None, {"triples": 0, "graphs": [], "sandbox": state}
     store = open_store(Path(start.location))
-    return store, {"triples": len(store), "graphs": named_graphs(store), "sandbox": state}
+    info = {"triples": len(store), "graphs": named_graphs(store), "sandbox": state}
+    return EmbeddedBackend(store, f"the store at {start.location}"), info
 
 
-def run_job(store: ox.Store | None, job: Job) -> Any:
-    """Gate, run and serialise one job (only gate it when ``job.check_only``); raises QueryRejected /
-    QuerySyntaxError."""
-    checked = verify(job.query)
-    if job.check_only or store is None:
+def run_job(backend: EmbeddedBackend | None, job: Job) -> Any:
+    """Gate, bind, evaluate and serialise one job (only gate it when ``job.check_only``)."""
+    request = job.request
+    checked = verify(request.query)
+    if job.check_only or backend is None:
         return checked
-    if (checked.kind == "graph") != (job.media_type in GRAPH_TYPES):
-        raise QueryRejected(f"{checked.form} results cannot be given as {job.media_type}")
-    options: dict[str, Any] = {}
-    if job.default_graph_uris or job.named_graph_uris:
-        # the protocol's dataset replaces the query's (SPARQL 1.1 Protocol 2.1.4); a graph it names that the
-        # store does not hold is empty, and with no default-graph-uri the default graph is empty
-        options["default_graph"] = [ox.NamedNode(g) for g in job.default_graph_uris]
-        options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graph_uris]
-    elif not checked.dataset:
-        # no dataset given: the default graph is the union of all graphs (a FROM would be ignored with it)
-        options["use_default_graph_as_union"] = True
-    if job.substitutions:
-        options["substitutions"] = {
-            ox.Variable(name.lstrip("?$")): parse_term(name, text) for name, text in job.substitutions.items()
-        }
-    try:
-        answer = store.query(checked.text, **options)
-        return results.serialise(answer, job.media_type, job.max_rows, job.max_bytes)
-    except SyntaxError as exc:
-        raise QuerySyntaxError(describe_syntax_error(checked.text, exc)) from exc
+    if (checked.kind == "graph") != (request.media_type in formats.GRAPH_TYPES):
+        raise QueryRejected(f"{checked.form} results cannot be given as {request.media_type}")
+    answer = backend.evaluate(
+        checked.text,
+        bindings=dict(request.bindings),
+        default_graph_uris=request.default_graph_uris,
+        named_graph_uris=request.named_graph_uris,
+        query_dataset=bool(checked.dataset),
+    )
+    return results.serialise(answer, request.media_type, request.max_rows, request.max_bytes)
 
 
 #: Query texts that passed the gate, most recent last. Named questions and entity pages send the same text
-#: with different substitutions: the rdflib parse (~0.1-0.3 s for a large query) is paid once per worker.
-_VERIFIED: OrderedDict[str, query_check.Checked] = OrderedDict()
+#: with other bindings: the rdflib parse (~0.1-0.3 s for a large query) is paid once per worker.
+_VERIFIED: OrderedDict[str, gate.Checked] = OrderedDict()
 VERIFIED_CACHE_SIZE = 512
 
 
-def verify(query: str) -> query_check.Checked:
-    """The gate's verdict on ``query`` (:func:`query_check.gate`), remembered when passed."""
+def verify(query: str) -> gate.Checked:
+    """The gate's verdict on ``query`` (:func:`.gate.gate`), remembered when passed."""
     checked = _VERIFIED.get(query)
     if checked is not None:
         _VERIFIED.move_to_end(query)
         return checked
-    checked = query_check.gate(query)
+    checked = gate.gate(query)
     _VERIFIED[query] = checked
     if len(_VERIFIED) > VERIFIED_CACHE_SIZE:
         _VERIFIED.popitem(last=False)
     return checked
-
-
-def describe_syntax_error(query: str, exc: SyntaxError) -> str:
-    """'syntax error at line L, column C: <parser message>' followed by the line and a caret."""
-    text = str(exc)
-    head, sep, rest = text.partition(": ")
-    position = head.removeprefix("error at ").split(":") if head.startswith("error at ") else []
-    if len(position) != 2 or not all(p.isdigit() for p in position) or not sep:
-        return f"syntax error: {text[:300]}"
-    line, column = (int(p) for p in position)
-    expected = rest if len(rest) <= 200 else rest[:200] + " …"
-    lines = query.splitlines() or [""]
-    source = lines[line - 1] if 0 < line <= len(lines) else ""
-    pointer = " " * (max(column, 1) - 1) + "^"
-    return f"syntax error at line {line}, column {column}: {expected}\n{source}\n{pointer}"
-
-
-def parse_term(name: str, text: str) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """A term in N-Triples syntax (``<iri>``, ``"lex"@lang``, ``"lex"^^<dt>``) as a pyoxigraph term."""
-    try:
-        quads = list(ox.parse(f"<urn:s> <urn:p> {text} .".encode(), format=ox.RdfFormat.N_TRIPLES))
-    except SyntaxError as exc:
-        raise QueryRejected(f"value of ?{name.lstrip('?$')} is not an N-Triples term: {text!r}") from exc
-    if len(quads) != 1:
-        raise QueryRejected(f"value of ?{name.lstrip('?$')} is not one N-Triples term: {text!r}")
-    return quads[0].object

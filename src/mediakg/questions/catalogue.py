@@ -13,23 +13,17 @@ A question file starts with a header such as::
     #+     description: The law whose signing date is the cut-off
 
 followed by a standard SPARQL 1.1 SELECT query that declares its own prefixes. Each parameter is the SPARQL
-variable of the same name (``?law``); values are bound to it as typed RDF terms (pyoxigraph substitutions,
-rdflib ``initBindings``, the service executor's N-Triples substitutions), never pasted into the query text.
-A parameter without a value and without a default stays unbound.
+variable of the same name (``?law``); values are bound to it as typed RDF terms (the executor's bindings,
+in N-Triples syntax), never pasted into the query text. A parameter without a value and without a default
+stays unbound.
 
-This module parses and checks the files, types and binds parameter values, runs a question against a
-pyoxigraph store or an rdflib graph, and implements ``mediakg query``.
+This module parses and checks the files and types and binds parameter values; :mod:`.answers` answers them.
 """
 
 from __future__ import annotations
 
-import argparse
-import csv
 import datetime as dt
-import io
-import json
 import re
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,13 +31,13 @@ from typing import Any
 
 import pyoxigraph as ox
 import yaml
-from rdflib import BNode, Literal, URIRef
+from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
-from rdflib.util import from_n3
 
 from mediakg.errors import MediakgError, UsageError
 from mediakg.graph.namespaces import PREFIXES
+from mediakg.graph.terms import rdflib_to_oxigraph
 from mediakg.paths import project_paths
 
 #: Parameter types a header may declare.
@@ -296,7 +290,7 @@ def _check_syntax(path: Path, text: str, params: Sequence[Param]) -> None:
     """Parse the query through the service's gate (nothing is evaluated), so syntax errors and SERVICE
     surface at load time, and check that every parameter is projected: pyoxigraph binds only projected
     variables (SEP-0007)."""
-    from mediakg.query.errors import QuerySyntaxError
+    from mediakg.errors import QuerySyntaxError
     from mediakg.query.gate import gate
 
     try:
@@ -419,210 +413,3 @@ def effective_params(question: Question, raw: Mapping[str, str] | None = None) -
         if value is not None:
             out[p.name] = str(value)
     return out
-
-
-def to_rdflib(nt: str) -> Node:
-    """An rdflib term from its N-Triples text."""
-    return from_n3(nt)
-
-
-def to_oxigraph(nt: str) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """A pyoxigraph term from its N-Triples text."""
-    return rdflib_to_oxigraph(from_n3(nt))
-
-
-def rdflib_to_oxigraph(
-    term: Node, bnodes: dict[BNode, ox.BlankNode] | None = None
-) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """Convert an rdflib IRI, blank node or literal to pyoxigraph. A blank node keeps its label; where
-    pyoxigraph refuses the label and ``bnodes`` is given, it gets a fresh node, the same for each use."""
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        try:
-            return ox.BlankNode(str(term))
-        except ValueError:
-            if bnodes is None:
-                raise
-            return bnodes.setdefault(term, ox.BlankNode())
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype is not None:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise TypeError(f"cannot convert {term!r} to a pyoxigraph term")
-
-
-def oxigraph_to_rdflib(term: Any) -> Node | None:
-    """Convert a pyoxigraph term (or None) to rdflib; xsd:string literals become plain literals."""
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        datatype = term.datatype.value
-        if datatype == str(XSD.string):
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(datatype))
-    raise TypeError(f"cannot convert {term!r} to an rdflib term")
-
-
-def _plain(term: Node | None) -> Node | None:
-    """rdflib term with xsd:string literals made plain, so both engines' answers compare equal."""
-    if isinstance(term, Literal) and term.datatype == XSD.string:
-        return Literal(str(term))
-    return term
-
-
-# ----------------------------------------------------------------------------------------------------------
-# Running questions
-# ----------------------------------------------------------------------------------------------------------
-
-Rows = list[tuple[Node | None, ...]]
-
-
-def run_question(
-    store: Any, question: Question, params: Mapping[str, str] | None = None
-) -> tuple[list[str], Rows]:
-    """Answer ``question`` on ``store`` (a pyoxigraph Store or an rdflib Graph/Dataset).
-
-    ``params`` are raw text values (typed and checked with :func:`bind_params`). The default graph is the
-    union of all graphs. Returns the column names and the rows as rdflib terms (None where unbound).
-    """
-    bound = bind_params(question, params)
-    if isinstance(store, ox.Store):
-        solutions = store.query(
-            question.sparql,
-            substitutions={ox.Variable(k): to_oxigraph(v) for k, v in bound.items()},
-            use_default_graph_as_union=True,
-        )
-        columns = [v.value for v in solutions.variables]
-        rows = [tuple(oxigraph_to_rdflib(s[c]) for c in columns) for s in solutions]
-        return columns, rows
-    result = store.query(question.sparql, initBindings={k: to_rdflib(v) for k, v in bound.items()})
-    columns = [str(v) for v in result.vars]
-    return columns, [tuple(_plain(row[c]) for c in columns) for row in result]
-
-
-# ----------------------------------------------------------------------------------------------------------
-# Output
-# ----------------------------------------------------------------------------------------------------------
-
-
-def cell_json(term: Node | None, label: str | None = None) -> dict[str, Any] | None:
-    """One result cell as ``{"value", "type", "datatype", "lang", "label"}`` (the API's row format)."""
-    if term is None:
-        return None
-    if isinstance(term, URIRef):
-        cell: dict[str, Any] = {"value": str(term), "type": "iri"}
-        if label is not None:
-            cell["label"] = label
-        return cell
-    if isinstance(term, BNode):
-        return {"value": str(term), "type": "bnode"}
-    cell = {"value": str(term), "type": "literal"}
-    if term.language:
-        cell["lang"] = term.language
-    cell["datatype"] = str(term.datatype) if term.datatype else str(XSD.string)
-    return cell
-
-
-def rows_json(columns: Sequence[str], rows: Rows) -> list[dict[str, Any]]:
-    """Rows as dicts of cells; an IRI in column ``x`` gets the label found in column ``xLabel``."""
-    out = []
-    for row in rows:
-        values = dict(zip(columns, row, strict=True))
-        record = {}
-        for col, term in values.items():
-            label = values.get(f"{col}Label")
-            record[col] = cell_json(term, str(label) if isinstance(label, Literal) else None)
-        out.append(record)
-    return out
-
-
-def _short(term: Node | None) -> str:
-    """Compact display of a term: prefixed name for IRIs, plain text for literals."""
-    if term is None:
-        return ""
-    if isinstance(term, URIRef):
-        iri = str(term)
-        for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
-            if iri.startswith(ns):
-                return f"{prefix}:{iri[len(ns) :]}"
-        return iri
-    return str(term)
-
-
-def format_table(columns: Sequence[str], rows: Rows) -> str:
-    """A plain-text table with prefixed IRIs, one line per row."""
-    cells = [[_short(t).replace("\n", " ") for t in row] for row in rows]
-    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
-    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
-    return "\n".join(lines) + "\n"
-
-
-def format_csv(columns: Sequence[str], rows: Rows) -> str:
-    """CSV with a header line and full IRIs / literal values (as the SPARQL CSV results format)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(columns)
-    writer.writerows([["" if t is None else str(t) for t in row] for row in rows])
-    return buf.getvalue()
-
-
-def format_json(question: Question, params: Mapping[str, str], columns: Sequence[str], rows: Rows) -> str:
-    """JSON in the API's answer format: question, params, columns and rows of typed cells."""
-    doc = {
-        "question": question.name,
-        "params": dict(params),
-        "columns": list(columns),
-        "rows": rows_json(columns, rows),
-    }
-    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
-
-
-# ----------------------------------------------------------------------------------------------------------
-# The command
-# ----------------------------------------------------------------------------------------------------------
-
-
-def parse_param_args(items: Sequence[str]) -> dict[str, str]:
-    """``["k=v", …]`` from ``--param`` options as a dict; raise UsageError on a missing '='."""
-    out: dict[str, str] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"--param {item!r}: expected NAME=VALUE")
-        out[key.strip()] = value
-    return out
-
-
-def _open_build_store() -> ox.Store:
-    """The build's pyoxigraph store, opened read-only (built first if missing or stale)."""
-    from mediakg.build import STORE, ensure_build
-    from mediakg.store.embedded import EmbeddedBackend
-
-    return EmbeddedBackend.open(ensure_build() / STORE).store
-
-
-def cmd_query(args: argparse.Namespace) -> int:
-    """``mediakg query NAME|FILE [--param k=v] [--format table|csv|json]``."""
-    question = find_question(args.name)
-    raw = parse_param_args(args.param)
-    bind_params(question, raw)  # check the values before opening (or building) the store
-    columns, rows = run_question(_open_build_store(), question, raw)
-    if args.format == "csv":
-        sys.stdout.write(format_csv(columns, rows))
-    elif args.format == "json":
-        sys.stdout.write(format_json(question, effective_params(question, raw), columns, rows))
-    else:
-        sys.stdout.write(format_table(columns, rows))
-    return 0

@@ -13,14 +13,13 @@
 
 No route is written by hand per question: each operation is a function with an explicit signature of typed
 ``Query`` parameters (defaults, examples, descriptions), so ``/openapi.json`` and ``/docs`` show every
-question and its parameters. Parameters are bound as RDF terms through the executor's substitutions
+question and its parameters. Parameters are bound as RDF terms through the executor's bindings
 (N-Triples text), never pasted into the query.
 """
 
 from __future__ import annotations
 
 import inspect
-import json
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -30,10 +29,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BeforeValidator
 
-from mediakg.graph.namespaces import PREFIXES
+from mediakg.errors import MediakgError, retry_headers
 from mediakg.paths import project_paths
-from mediakg.query.errors import retry_headers
-from mediakg.query.pool import client_address
+from mediakg.questions import answers
 from mediakg.questions.catalogue import (
     DATE_PATTERN,
     INTEGER_PATTERN,
@@ -46,6 +44,7 @@ from mediakg.questions.catalogue import (
     load_questions,
 )
 from mediakg.service import caching, conneg
+from mediakg.service.http import client_address
 
 JSON = "application/json"
 #: What a question can answer with, in order of preference (the first is the default).
@@ -63,10 +62,6 @@ PATTERNS = {"date": DATE_PATTERN, "iri": IRI_PATTERN}
 #: Query-string names the API uses itself (a question parameter may not take them).
 RESERVED = frozenset({"format"})
 
-_XSD_STRING = PREFIXES["xsd"] + "string"
-# IRIs that may be written into the label lookup query as they are (they come from the store).
-_SAFE_IRI = re.compile(r'^[^\s<>"{}|^`\\]+$')
-
 
 # ----------------------------------------------------------------------------------------------------------
 # Answers
@@ -79,86 +74,6 @@ def _unprocessable(param: str, message: str) -> JSONResponse:
         status_code=422,
         content={"detail": [{"loc": ["query", param], "msg": message, "type": "value_error"}]},
     )
-
-
-def _error_response(exc: Exception) -> JSONResponse | None:
-    """A JSON error for a failure of the store that knows its HTTP status, else None."""
-    status = getattr(exc, "status", None)
-    if isinstance(status, int):
-        return JSONResponse(status_code=status, content={"detail": str(exc)}, headers=retry_headers(exc))
-    return None
-
-
-def _cell(binding: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """A SPARQL JSON binding as an API cell."""
-    if binding is None:
-        return None
-    kind = binding.get("type")
-    if kind == "uri":
-        return {"value": binding["value"], "type": "iri"}
-    if kind == "bnode":
-        return {"value": binding["value"], "type": "bnode"}
-    cell: dict[str, Any] = {"value": binding["value"], "type": "literal"}
-    if "xml:lang" in binding:
-        cell["lang"] = binding["xml:lang"]
-        cell["datatype"] = PREFIXES["rdf"] + "langString"
-    else:
-        cell["datatype"] = binding.get("datatype", _XSD_STRING)
-    return cell
-
-
-def rows_from_sparql_json(doc: Mapping[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
-    """Columns and API rows of a SPARQL JSON results document; IRIs get the label of their ``…Label``
-    column."""
-    columns = list(doc.get("head", {}).get("vars", []))
-    rows = []
-    for binding in doc.get("results", {}).get("bindings", []):
-        row = {col: _cell(binding.get(col)) for col in columns}
-        for col, cell in row.items():
-            label = binding.get(f"{col}Label")
-            if cell and cell["type"] == "iri" and label and label.get("type") == "literal":
-                cell["label"] = label["value"]
-        rows.append(row)
-    return columns, rows
-
-
-def label_query(iris: list[str]) -> str:
-    """SELECT of an English label (skos:prefLabel, else rdfs:label, else dct:title) for each IRI."""
-    values = " ".join(f"<{iri}>" for iri in iris)
-    return f"""PREFIX skos: <{PREFIXES["skos"]}>
-PREFIX rdfs: <{PREFIXES["rdfs"]}>
-PREFIX dct: <{PREFIXES["dct"]}>
-SELECT ?s (SAMPLE(?l) AS ?label) WHERE {{
-  VALUES ?s {{ {values} }}
-  OPTIONAL {{ ?s skos:prefLabel ?pref FILTER(LANGMATCHES(LANG(?pref), "en")) }}
-  OPTIONAL {{ ?s rdfs:label ?rdfs FILTER(LANG(?rdfs) = "" || LANGMATCHES(LANG(?rdfs), "en")) }}
-  OPTIONAL {{ ?s dct:title ?title }}
-  BIND(COALESCE(?pref, ?rdfs, ?title) AS ?l)
-  FILTER(BOUND(?l))
-}} GROUP BY ?s"""
-
-
-async def _fill_labels(request: Request, rows: list[dict[str, Any]]) -> None:
-    """Give IRIs that have no label column a label looked up in the store (one query for all of them)."""
-    missing = sorted(
-        {
-            cell["value"]
-            for row in rows
-            for cell in row.values()
-            if cell and cell["type"] == "iri" and "label" not in cell and _SAFE_IRI.match(cell["value"])
-        }
-    )
-    if not missing:
-        return
-    result = await request.app.state.executor.run(
-        label_query(missing), result_format=conneg.SPARQL_JSON, lane="internal"
-    )
-    doc = json.loads(result.body)
-    labels = {b["s"]["value"]: b["label"]["value"] for b in doc["results"]["bindings"] if "label" in b}
-    for row in rows:
-        for cell in row.values():
-            if cell and cell["type"] == "iri" and "label" not in cell and cell["value"] in labels:
-                cell["label"] = labels[cell["value"]]
 
 
 def _truncation(result: Any) -> dict[str, str]:
@@ -205,7 +120,7 @@ async def answer(request: Request, question: Question, raw: Mapping[str, str], f
         not_modified = caching.not_modified_before_answer(request, *validators, vary)
         if not_modified is not None:
             return not_modified
-    response = await _run(request, question, bound, media, shown)
+    response = await _run(request, question, raw, media)
     if validators is None or response.status_code != 200:
         return response
     response.headers.update(vary)
@@ -214,40 +129,20 @@ async def answer(request: Request, question: Question, raw: Mapping[str, str], f
     return not_modified if not_modified is not None else caching.set_validators(response, *validators)
 
 
-async def _run(
-    request: Request, question: Question, bound: Mapping[str, str], media: str, shown: dict[str, str]
-) -> Response:
-    """The answer to ``question`` with the ``bound`` parameters (N-Triples terms) as ``media``."""
-    executor = request.app.state.executor
-    client = client_address(request)
+async def _run(request: Request, question: Question, raw: Mapping[str, str], media: str) -> Response:
+    """The answer to ``question`` with the raw parameter values as ``media``."""
     try:
-        if media != JSON:
-            result = await executor.run(
-                question.sparql, result_format=media, substitutions=bound, lane="internal", client=client
-            )
-            return Response(content=result.body, media_type=result.media_type, headers=_truncation(result))
-        result = await executor.run(
-            question.sparql,
-            result_format=conneg.SPARQL_JSON,
-            substitutions=bound,
-            lane="internal",
-            client=client,
+        doc, result = await answers.ask(
+            request.app.state.executor,
+            question,
+            raw,
+            media_type=None if media == JSON else media,
+            client=client_address(request),
         )
-        columns, rows = rows_from_sparql_json(json.loads(result.body))
-        await _fill_labels(request, rows)
-    except Exception as exc:  # store failures carry their HTTP status; anything else is a server error
-        response = _error_response(exc)
-        if response is None:
-            raise
-        return response
-    doc: dict[str, Any] = {
-        "question": question.name,
-        "params": shown,
-        "columns": columns,
-        "rows": rows,
-    }
-    if getattr(result, "truncated", False):
-        doc["truncated"] = result.truncation or True
+    except MediakgError as exc:  # each carries its HTTP status
+        return JSONResponse(status_code=exc.status, content={"detail": str(exc)}, headers=retry_headers(exc))
+    if doc is None:
+        return Response(content=result.body, media_type=result.media_type, headers=_truncation(result))
     return JSONResponse(doc, headers=_truncation(result))
 
 

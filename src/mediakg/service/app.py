@@ -1,13 +1,13 @@
 """The FastAPI application: ``create_app(settings)``.
 
 Routes: ``/sparql`` (:mod:`.sparql_endpoint`), ``/docs``, ``/redoc`` and ``/static/vendor/``
-(:mod:`.docs_pages`, offline), ``/health``, then the routers of the optional modules
-:mod:`mediakg.service.api` (named questions) and :mod:`mediakg.service.linked_data` (entity pages), each
-included when the module exists. The query executor lives on ``app.state.executor`` and the settings on
+(:mod:`.docs_pages`, offline), ``/health``, the named questions (:mod:`.api`) and the entity pages
+(:mod:`.linked_data`). The query executor lives on ``app.state.executor`` and the settings on
 ``app.state.settings``; the executor starts with the app (lifespan) and stops with it.
 
-Two executors, one interface: :class:`.executor.QueryExecutor` (worker processes over the build or a
-dataset file, ``settings.data``) and, with ``endpoint``, :class:`.remote_executor.RemoteQueryExecutor`
+Two executors, one interface (:class:`mediakg.query.base.Executor`): a
+:class:`~mediakg.query.pool.WorkerPool` (worker processes over the build or a dataset file,
+``settings.data``) and, with ``endpoint``, a :class:`~mediakg.query.remote.RemoteExecutor`
 (a remote SPARQL 1.1 store filled by ``mediakg load``). With a remote store, ``settings.data`` is replaced
 by the executor's copy of the store's data (``data_dir``), from which ETags, dumps and VoID are made.
 """
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -28,41 +27,38 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mediakg.errors import UsageError
+from mediakg.errors import MediakgError, StoreUnavailable, UsageError, retry_headers
 from mediakg.folder import BuildFolder
 from mediakg.graph.namespaces import ID_BASE
 from mediakg.publish.snapshot import write_snapshot
-from mediakg.query.errors import retry_headers
-from mediakg.query.pool import QueryExecutor, StoreUnavailable
-from mediakg.query.remote import RemoteQueryExecutor
-from mediakg.service import docs_pages, sparql_endpoint
+from mediakg.query.base import Executor
+from mediakg.query.pool import WorkerPool
+from mediakg.query.remote import RemoteExecutor
+from mediakg.service import api, caching, docs_pages, linked_data, sparql_endpoint
 from mediakg.service.settings import Settings
-from mediakg.store import base
 
 log = logging.getLogger("mediakg.service")
-
-#: Modules whose ``router`` is included after the core routes when they exist.
-OPTIONAL_ROUTERS = ("mediakg.service.api", "mediakg.service.linked_data")
-#: HTTP status of a query failure that escapes a route (entity pages, downloads), by backend error class.
-_STATUS = ((base.QueryRejected, 400), (base.QueryTimeout, 503), (base.StoreUnavailable, 503))
 
 
 def create_app(settings: Settings, *, endpoint: str | None = None) -> FastAPI:
     """Build the service for ``settings.data`` (a build directory or an RDF dataset file) or, when
     ``endpoint`` is given, for the remote SPARQL 1.1 store at that URL."""
-    executor: QueryExecutor | RemoteQueryExecutor
+    executor: Executor
     if endpoint:
         settings = dataclasses.replace(settings, base_iri=settings.base_iri or ID_BASE)
         # the copy of the store's graphs, with its dumps, is written by the publish layer
         snapshot = functools.partial(write_snapshot, base_iri=settings.base_iri)
-        executor = RemoteQueryExecutor.from_settings(settings, endpoint, snapshot)
-        settings = dataclasses.replace(settings, data=executor.data_dir)
-        serving = endpoint
+        remote = RemoteExecutor(endpoint, settings.executor_config(), snapshot=snapshot)
+        settings = dataclasses.replace(settings, data=remote.data_dir)
+        executor, serving = remote, endpoint
     else:
         if settings.data is None:
             raise UsageError("no data to serve: settings.data must name a build directory or an RDF file")
         settings = dataclasses.replace(settings, base_iri=settings.base_iri or built_base_iri(settings.data))
-        executor = QueryExecutor.from_settings(settings, Path(settings.data))
+        data = Path(settings.data)
+        executor = WorkerPool(
+            data, settings.executor_config(), fingerprint=lambda: caching.build_fingerprint(data)[0]
+        )
         serving = str(settings.data)
 
     @asynccontextmanager
@@ -100,33 +96,22 @@ def create_app(settings: Settings, *, endpoint: str | None = None) -> FastAPI:
     app.include_router(sparql_endpoint.router)
     app.include_router(docs_pages.router)
 
-    async def query_failure(request: Request, exc: Exception) -> PlainTextResponse:
-        """A store failure no route handled (e.g. an entity page while the store is down): its own status
-        and message instead of a 500 with a traceback in the log."""
-        status = getattr(exc, "status", None)
-        if not isinstance(status, int):
-            status = next(code for cls, code in _STATUS if isinstance(exc, cls))
+    async def failure(request: Request, exc: Exception) -> PlainTextResponse:
+        """A failure no route handled (e.g. an entity page while the store is down): its own status and
+        message instead of a 500 with a traceback in the log."""
+        status = getattr(exc, "status", 500)
         return PlainTextResponse(str(exc).rstrip() + "\n", status_code=status, headers=retry_headers(exc))
 
-    for cls, _ in _STATUS:
-        app.add_exception_handler(cls, query_failure)
-
-    if isinstance(executor, RemoteQueryExecutor):
-        app.add_middleware(NoDumpsBeforeTheStore, executor=executor)
+    app.add_exception_handler(MediakgError, failure)
+    app.add_middleware(NoDumpsBeforeTheStore, executor=executor, serving=serving)
 
     @app.get("/health")
     async def health(request: Request) -> dict[str, object]:
         """Liveness, the backend, whether the store answers, and the size of the data (cached values)."""
         return await health_report(request.app.state.executor)
 
-    for name in OPTIONAL_ROUTERS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise  # the module exists but something it imports is missing: a real error
-            continue
-        app.include_router(module.router)
+    app.include_router(api.router)
+    app.include_router(linked_data.router)
     return app
 
 
@@ -146,21 +131,23 @@ def sandbox_banner(state: str | None) -> str:
 
 
 class NoDumpsBeforeTheStore:
-    """The dumps and VoID are copied from the remote store: 503 for them until it has answered once.
+    """The dumps and VoID describe what the store holds: 503 for them until it has answered once (a remote
+    store that is down at start; an embedded store answers before the service does).
 
     A plain ASGI middleware: Starlette's ``@app.middleware("http")`` (BaseHTTPMiddleware) would wrap every
     request, queries included, in extra tasks and streams (~0.3 ms of the web process each)."""
 
-    def __init__(self, app: ASGIApp, executor: RemoteQueryExecutor) -> None:
+    def __init__(self, app: ASGIApp, executor: Executor, serving: str) -> None:
         self.app = app
         self.executor = executor
+        self.serving = serving
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self.executor.info is None:
             path = scope.get("path", "")
             if path.startswith("/download") or path == "/.well-known/void":
                 response = PlainTextResponse(
-                    f"the dumps are copied from the SPARQL store {self.executor.endpoint}, which has not "
+                    f"the dumps are copied from the SPARQL store {self.serving}, which has not "
                     "answered yet; try again later\n",
                     status_code=503,
                 )
@@ -169,26 +156,17 @@ class NoDumpsBeforeTheStore:
         await self.app(scope, receive, send)
 
 
-async def health_report(ex: QueryExecutor | RemoteQueryExecutor) -> dict[str, Any]:
-    """The /health document. Embedded: the store answers when a worker is alive (no query runs). Remote:
-    a cheap ASK with a short time limit, cached a few seconds, so /health never hangs on a dead store."""
+async def health_report(ex: Executor) -> dict[str, Any]:
+    """The /health document: liveness, the data's size (cached), the workers and their sandbox, and the
+    backend's own report (embedded: a worker is alive, no query runs; remote: a cheap, cached ASK)."""
     info = ex.info
-    report: dict[str, Any] = {
+    backend = await ex.health()
+    ok = backend["store"]["ok"] and ex.workers_alive > 0
+    return {
+        "status": "ok" if ok else "degraded",
         "triples": info.triples if info else None,
         "graphs": len(info.graphs) if info else None,
         "workers": ex.workers_alive,
         "network_sandbox": ex.sandbox_state,
+        **backend,
     }
-    if isinstance(ex, RemoteQueryExecutor):
-        store = await ex.store_health()
-        ok = store.ok and ex.workers_alive > 0
-        report |= {
-            "backend": "remote",
-            "endpoint": ex.endpoint,
-            "store": {"ok": store.ok, "detail": store.detail},
-        }
-    else:
-        ok = ex.workers_alive > 0
-        # The store's file path stays private: /health is public.
-        report |= {"backend": "embedded", "store": {"ok": ok, "detail": "embedded pyoxigraph store"}}
-    return {"status": "ok" if ok else "degraded", **report}

@@ -10,7 +10,8 @@ from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, SKOS
 
 from mediakg.graph.namespaces import ONTOLOGY_IRI
-from mediakg.service.ld_render import Linker, PropertyRow, Renderer, Value, best_label, local_name, qname
+from mediakg.graph.terms import qname
+from mediakg.service.ld_render import Linker, PropertyRow, Renderer, Value, best_label, local_name
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 CLASS_TYPES = (OWL.Class, RDFS.Class)

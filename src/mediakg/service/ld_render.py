@@ -14,7 +14,8 @@ from urllib.parse import quote
 from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, Node, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
-from mediakg.graph.namespaces import MKG, OA, ONTOLOGY_IRI, PREFIXES
+from mediakg.graph.namespaces import MKG, OA, ONTOLOGY_IRI
+from mediakg.graph.terms import qname
 
 MONTHS = list(calendar.month_name)  # ["", "January", ...] (C locale: English)
 _GMONTHDAY = re.compile(r"^--(\d\d)-(\d\d)")
@@ -48,15 +49,6 @@ AGENT_CLASSES = {
 
 
 # --------------------------------------------------------------------------- names and links
-
-
-def qname(iri: str) -> str:
-    """``prefix:local`` for IRIs in a known namespace (longest match), else the IRI itself."""
-    best = ("", "")
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns) and len(ns) > len(best[1]):
-            best = (prefix, ns)
-    return f"{best[0]}:{iri[len(best[1]) :]}" if best[1] else iri
 
 
 def local_name(iri: str) -> str:

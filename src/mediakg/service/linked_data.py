@@ -29,15 +29,16 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 
 from mediakg.folder import BuildFolder
 from mediakg.graph.namespaces import ID_BASE, ONTOLOGY_IRI, PREFIXES
+from mediakg.graph.terms import qname
 from mediakg.paths import project_paths
 from mediakg.publish import describe
 from mediakg.publish.export import FORMATS as DUMP_FORMATS
 from mediakg.publish.export import MANIFEST, jsonld_context
 from mediakg.publish.void import DatasetStats, Dump, dataset_iri, void_graph
-from mediakg.query.pool import client_address
 from mediakg.service import caching, conneg
+from mediakg.service.http import client_address
 from mediakg.service.ld_docs import ontology_doc, property_labels, shapes_doc
-from mediakg.service.ld_render import Linker, entity_view, qname
+from mediakg.service.ld_render import Linker, entity_view
 
 router = APIRouter()
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -110,7 +111,7 @@ async def run_query(request: Request, sparql: str, result_format: str, **kwargs:
 
 
 async def construct(request: Request, sparql: str, **kwargs: Any) -> Graph:
-    """Run a CONSTRUCT through the executor (``kwargs``: e.g. ``substitutions``) and parse it into an rdflib
+    """Run a CONSTRUCT through the executor (``kwargs``: e.g. ``bindings``) and parse it into an rdflib
     Graph."""
     body = await run_query(request, sparql, "application/n-triples", **kwargs)
     g = Graph()
@@ -128,7 +129,7 @@ async def select(request: Request, sparql: str, **kwargs: Any) -> list[dict[str,
 
 
 def nt_string(text: str) -> str:
-    """``text`` as an N-Triples string literal (the executor's substitutions take N-Triples terms)."""
+    """``text`` as an N-Triples string literal (the executor's bindings take N-Triples terms)."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
     return f'"{escaped}"'
 
@@ -260,11 +261,11 @@ async def description(request: Request, iri: str) -> Graph:
             _descriptions.move_to_end(key)
             return _descriptions[key]
     try:
-        bound = describe.describe_substitutions(iri)
+        bound = describe.describe_bindings(iri)
     except describe.InvalidIri:
         return Graph()
     # One query text for every entity (the entity is bound, not pasted): the worker checks it only once.
-    g = await construct(request, describe.DESCRIBE_QUERY, substitutions=bound)
+    g = await construct(request, describe.DESCRIBE_QUERY, bindings=bound)
     with _describe_lock:
         _descriptions[key] = g
         while len(_descriptions) > DESCRIPTION_CACHE_SIZE:
@@ -432,7 +433,7 @@ async def search(request: Request) -> Response:
     lk = linker(request)
     items = []
     if q:
-        rows = await select(request, SEARCH, substitutions={"q": nt_string(q.lower())})
+        rows = await select(request, SEARCH, bindings={"q": nt_string(q.lower())})
         for r in rows:
             label = r.get("label") or qname(r["s"])
             note = "" if r.get("matches", "") == label else f"matches: {r.get('matches', '')}"

@@ -23,9 +23,10 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
-from mediakg.query.errors import QueryRejected, retry_headers
-from mediakg.query.pool import QueryExecutor, StoreInfo, client_address
+from mediakg.errors import QueryRejected, retry_headers
+from mediakg.query.base import Executor, StoreInfo
 from mediakg.service import caching, conneg, openapi_sparql
+from mediakg.service.http import client_address
 
 router = APIRouter()
 
@@ -97,7 +98,7 @@ def _single(params: list[tuple[str, str]], name: str) -> str | None:
 @router.post("/sparql", operation_id="sparql_post", response_class=Response, **openapi_sparql.POST)
 async def sparql(request: Request) -> Response:
     """The query operation (and the service description when GET has no query)."""
-    executor: QueryExecutor = request.app.state.executor
+    executor: Executor = request.app.state.executor
     try:
         params, body_query = await _read_params(request)
         queries = _values(params, "query") + ([body_query] if body_query is not None else [])
@@ -122,7 +123,7 @@ async def sparql(request: Request) -> Response:
 
 async def _answer(
     request: Request,
-    executor: QueryExecutor,
+    executor: Executor,
     query: str,
     params: list[tuple[str, str]],
     format_param: str | None,

@@ -12,51 +12,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from mediakg.errors import MediakgError
+from mediakg import formats
 
 QueryKind = Literal["solutions", "boolean", "graph"]
 
-JSON = "application/sparql-results+json"
-XML = "application/sparql-results+xml"
-CSV = "text/csv"
-TSV = "text/tab-separated-values"
-TURTLE = "text/turtle"
-NTRIPLES = "application/n-triples"
-RDFXML = "application/rdf+xml"
+JSON, XML = formats.SPARQL_JSON, formats.SPARQL_XML
+TURTLE, NTRIPLES, RDFXML = formats.TURTLE, formats.NTRIPLES, formats.RDFXML
 
-#: Media types a backend can return, per kind of query; the first one is the default.
+#: Media types a backend can return, per kind of query; the first one is the default. Remote stores answer
+#: graphs reliably only in these three.
 FORMATS: dict[QueryKind, tuple[str, ...]] = {
-    "solutions": (JSON, XML, CSV, TSV),
+    "solutions": formats.SOLUTION_TYPES,
     "boolean": (JSON, XML),
     "graph": (TURTLE, NTRIPLES, RDFXML),
 }
-
-#: Short names accepted in place of media types.
-FORMAT_ALIASES = {
-    "json": JSON,
-    "xml": XML,
-    "csv": CSV,
-    "tsv": TSV,
-    "ttl": TURTLE,
-    "turtle": TURTLE,
-    "nt": NTRIPLES,
-    "ntriples": NTRIPLES,
-    "rdfxml": RDFXML,
-}
-
-
-class StoreUnavailable(MediakgError):
-    """The triplestore cannot be reached (down, refusing connections, not answering). Retry later."""
-
-    exit_code = 3
-
-
-class QueryTimeout(MediakgError):
-    """The query ran past its time limit and was stopped."""
-
-
-class QueryRejected(MediakgError):
-    """The store refused the query (syntax error, unsupported feature, malformed answer)."""
 
 
 @dataclass(frozen=True)
@@ -81,14 +50,25 @@ def choose_format(kind: QueryKind, requested: str | None) -> str:
     """The media type to answer with: ``requested`` (media type or short name) when it suits ``kind``,
     otherwise the default for ``kind`` (JSON results, Turtle graphs)."""
     if requested:
-        media = FORMAT_ALIASES.get(requested.lower(), requested.split(";")[0].strip().lower())
-        if media in FORMATS[kind]:
-            return media
+        wanted = "solutions" if kind == "boolean" else kind
+        try:
+            chosen = (
+                formats.by_media_type(requested) if "/" in requested else formats.by_name(requested, wanted)
+            )
+        except formats.UnknownFormat:
+            return FORMATS[kind][0]
+        if chosen.media_type in FORMATS[kind]:
+            return chosen.media_type
     return FORMATS[kind][0]
 
 
 class Backend(ABC):
-    """A read interface to a triplestore holding the mediakg dataset.
+    """A read interface to a triplestore holding the mediakg dataset: the store layer's one interface.
+
+    The query layer uses it: its worker processes query an :class:`~mediakg.store.embedded.EmbeddedBackend`
+    (the build's store), the remote executor a :class:`~mediakg.store.remote.RemoteBackend`; ``mediakg load``
+    and the tests use them directly. Bound variables always travel as a ``VALUES`` row
+    (:mod:`mediakg.store.bind`), so both plan a bound query the same way.
 
     The default graph of a query is the union of the dataset's graphs unless ``default_graph_uris`` names
     graphs; ``GRAPH ?g`` ranges over the dataset's named graphs unless ``named_graph_uris`` restricts it.

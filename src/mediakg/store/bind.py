@@ -32,24 +32,11 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from mediakg.store.base import QueryRejected
+from mediakg.errors import QueryRejected
+from mediakg.graph.sparql_text import BLANK, Token
+from mediakg.graph.sparql_text import tokens as sparql_tokens
 
 _VARNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-_TOKEN = re.compile(
-    r"""
-     (?P<comment>\#[^\n]*)
-    |(?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
-        |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
-    |(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-    |(?P<var>[?$][A-Za-z0-9_]+)
-    |(?P<word>[A-Za-z_][A-Za-z0-9_]*)
-    |(?P<open>\{)|(?P<close>\})|(?P<lparen>\()|(?P<rparen>\))
-    |(?P<ws>\s+)
-    |(?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
 
 _FORMS = {"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"}
 
@@ -89,13 +76,9 @@ def _parse_term(text: str) -> ox.NamedNode | ox.Literal:
     return quads[0].object
 
 
-def _tokens(sparql: str) -> list[tuple[str, str, int, int]]:
-    return [(m.lastgroup or "", m.group(), m.start(), m.end()) for m in _TOKEN.finditer(sparql)]
-
-
-def _where_brace(tokens: list[tuple[str, str, int, int]]) -> int | None:
+def _where_brace(tokens: list[Token]) -> int | None:
     """Index (in ``tokens``) of the ``{`` opening the outermost WHERE group, or None."""
-    significant = [i for i, t in enumerate(tokens) if t[0] not in ("ws", "comment")]
+    significant = [i for i, t in enumerate(tokens) if t[0] not in BLANK]
     pos = 0
     # Skip the prologue (PREFIX/BASE) up to the query form keyword.
     while pos < len(significant) and not (
@@ -120,7 +103,7 @@ def _where_brace(tokens: list[tuple[str, str, int, int]]) -> int | None:
     return None
 
 
-def _matching(tokens: list[tuple[str, str, int, int]], open_index: int) -> int:
+def _matching(tokens: list[Token], open_index: int) -> int:
     depth = 0
     for i in range(open_index, len(tokens)):
         if tokens[i][0] == "open":
@@ -155,7 +138,7 @@ def inject_values(sparql: str, substitutions: Mapping[str, Any]) -> str:
     would ignore them."""
     if not substitutions:
         return sparql
-    tokens = _tokens(sparql)
+    tokens = list(sparql_tokens(sparql))
     used = {t[1][1:] for t in tokens if t[0] == "var"}
     bindings = {
         name.lstrip("?$"): to_term(v) for name, v in substitutions.items() if name.lstrip("?$") in used
@@ -168,7 +151,7 @@ def inject_values(sparql: str, substitutions: Mapping[str, Any]) -> str:
     row = values_row(bindings)
     start = tokens[brace][3]
     end = tokens[_matching(tokens, brace)][2]
-    after = next((t for t in tokens[brace + 1 :] if t[0] not in ("ws", "comment")), None)
+    after = next((t for t in tokens[brace + 1 :] if t[0] not in BLANK), None)
     if after is not None and after[0] == "word" and after[1].upper() == "SELECT":
         # The group is a bare sub-query, which cannot share a group with VALUES: wrap it in its own group.
         return f"{sparql[:start]} {row} {{{sparql[start:end]}}} {sparql[end:]}"
@@ -177,14 +160,12 @@ def inject_values(sparql: str, substitutions: Mapping[str, Any]) -> str:
     return f"{sparql[:start]} {row} {sparql[start:]}"
 
 
-def _first_bound_in_patterns(tokens: list[tuple[str, str, int, int]], brace: int, names: set[str]) -> bool:
+def _first_bound_in_patterns(tokens: list[Token], brace: int, names: set[str]) -> bool:
     """Whether each of ``names`` first occurs in the group opened at ``brace`` as a term of a triple pattern
     directly in it (outside nested groups and parentheses, not after ``GRAPH``/``VALUES``, not followed by a
     group)."""
     pending, depth, parens = set(names), 0, 0
-    significant = [
-        i for i in range(brace, _matching(tokens, brace) + 1) if tokens[i][0] not in ("ws", "comment")
-    ]
+    significant = [i for i in range(brace, _matching(tokens, brace) + 1) if tokens[i][0] not in BLANK]
     for n, i in enumerate(significant):
         kind, text = tokens[i][0], tokens[i][1]
         if kind == "open":

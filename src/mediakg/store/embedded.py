@@ -13,9 +13,10 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from mediakg.errors import MediakgError
-from mediakg.store.base import Backend, Health, QueryKind, QueryRejected, QueryResult, choose_format
-from mediakg.store.bind import inject_values, to_term
+from mediakg.errors import MediakgError, QuerySyntaxError, StoreUnavailable
+from mediakg.graph.sparql_text import describe_syntax_error
+from mediakg.store.base import Backend, Health, QueryKind, QueryResult, choose_format
+from mediakg.store.bind import inject_values
 
 
 class EmbeddedBackend(Backend):
@@ -48,6 +49,34 @@ class EmbeddedBackend(Backend):
             raise MediakgError(f"cannot load {path}: {exc}") from exc
         return cls(store, f"in-memory store loaded from {path}")
 
+    def evaluate(
+        self,
+        sparql: str,
+        *,
+        bindings: Mapping[str, Any] | None = None,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+        query_dataset: bool = False,
+    ) -> ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean:
+        """pyoxigraph's answer to ``sparql`` (unserialised), variables of ``bindings`` bound by a ``VALUES``
+        row. The dataset: the protocol's graphs when any is given (SPARQL 1.1 Protocol 2.1.4: they replace
+        the query's own, and an unknown graph is empty), else the query's FROM / FROM NAMED when it has them
+        (``query_dataset``), else the union of all graphs. Raises QueryRejected (syntax), StoreUnavailable
+        (the store cannot be read)."""
+        options: dict[str, Any] = {}
+        if default_graph_uris or named_graph_uris:
+            options["default_graph"] = [ox.NamedNode(g) for g in default_graph_uris]
+            options["named_graphs"] = [ox.NamedNode(g) for g in named_graph_uris]
+        elif not query_dataset:
+            options["use_default_graph_as_union"] = True
+        text = inject_values(sparql, bindings) if bindings else sparql
+        try:
+            return self.store.query(text, **options)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(describe_syntax_error(text, exc)) from exc
+        except OSError as exc:
+            raise StoreUnavailable(f"reading {self.description} failed: {exc}") from exc
+
     def query(
         self,
         sparql: str,
@@ -58,43 +87,29 @@ class EmbeddedBackend(Backend):
         named_graph_uris: Sequence[str] = (),
         timeout: float | None = None,
     ) -> QueryResult:
-        """Run ``sparql`` on the store (``timeout`` is the caller's job, see the module docstring)."""
-        options: dict[str, Any] = {}
-        if default_graph_uris:
-            options["default_graph"] = [ox.NamedNode(g) for g in default_graph_uris]
+        """Run ``sparql`` on the store and serialise the whole answer (``timeout`` is the caller's job, see
+        the module docstring)."""
+        answer = self.evaluate(
+            sparql,
+            bindings=substitutions,
+            default_graph_uris=default_graph_uris,
+            named_graph_uris=named_graph_uris,
+        )
+        kind: QueryKind
+        if isinstance(answer, ox.QueryBoolean):
+            kind = "boolean"
+        elif isinstance(answer, ox.QueryTriples):
+            kind = "graph"
         else:
-            options["use_default_graph_as_union"] = True
-        if named_graph_uris:
-            options["named_graphs"] = [ox.NamedNode(g) for g in named_graph_uris]
-        if substitutions:
-            options["substitutions"] = {
-                ox.Variable(k.lstrip("?$")): to_term(v) for k, v in substitutions.items()
-            }
+            kind = "solutions"
+        media = choose_format(kind, result_format)
         try:
-            try:
-                answer = self.store.query(sparql, **options)
-            except RuntimeError as exc:
-                # pyoxigraph substitutes only projected variables; bind the others as the remote backend does.
-                if "substitutions" not in options or "projection" not in str(exc):
-                    raise QueryRejected(f"cannot run the query: {exc}") from exc
-                del options["substitutions"]
-                answer = self.store.query(inject_values(sparql, substitutions or {}), **options)
-            kind: QueryKind
-            if isinstance(answer, ox.QueryBoolean):
-                kind = "boolean"
-            elif isinstance(answer, ox.QueryTriples):
-                kind = "graph"
-            else:
-                kind = "solutions"
-            media = choose_format(kind, result_format)
             if kind == "graph":
                 body = answer.serialize(format=ox.RdfFormat.from_media_type(media))
             else:
                 body = answer.serialize(format=ox.QueryResultsFormat.from_media_type(media))
-        except SyntaxError as exc:
-            raise QueryRejected(f"invalid SPARQL query: {exc}") from exc
         except OSError as exc:
-            raise MediakgError(f"reading {self.description} failed: {exc}") from exc
+            raise StoreUnavailable(f"reading {self.description} failed: {exc}") from exc
         return QueryResult(body=body or b"", media_type=media, kind=kind)
 
     def named_graphs(self) -> list[str]:

@@ -46,10 +46,9 @@ from typing import Any, Literal
 
 import pyoxigraph as ox
 
-from mediakg.errors import MediakgError, UsageError
+from mediakg.errors import MediakgError, StoreUnavailable, UsageError
 from mediakg.folder import BuildFolder
 from mediakg.graph.namespaces import ID_BASE
-from mediakg.store.base import StoreUnavailable
 from mediakg.store.remote import (
     DCT,
     GRAPH_NAME,

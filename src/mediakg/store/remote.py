@@ -50,8 +50,9 @@ from SPARQLWrapper.SPARQLExceptions import (
     URITooLong,
 )
 
-from mediakg.errors import MediakgError
+from mediakg.errors import MediakgError, QueryRejected, QueryTimeout, StoreUnavailable
 from mediakg.graph.namespaces import ID_BASE
+from mediakg.graph.sparql_text import tokens as sparql_tokens
 from mediakg.store.base import (
     FORMATS,
     JSON,
@@ -59,13 +60,9 @@ from mediakg.store.base import (
     Backend,
     Health,
     QueryKind,
-    QueryRejected,
     QueryResult,
-    QueryTimeout,
-    StoreUnavailable,
     choose_format,
 )
-from mediakg.store.bind import _tokens as sparql_tokens
 from mediakg.store.bind import inject_values
 
 #: Graph in which ``mediakg load`` records the live graphs and the build it loaded.

@@ -19,9 +19,9 @@ from mediakg.errors import MediakgError
 from mediakg.graph.merge import merge
 from mediakg.graph.namespaces import MKG, OA
 from mediakg.graph.parse import project_inputs
+from mediakg.graph.terms import anchor, describe
 from mediakg.paths import project_paths
 from mediakg.progress import VIOLATION, Problem, Progress
-from mediakg.validation.shacl import anchor, describe
 
 COMPONENT = "mkg:QuoteInSourceText"
 

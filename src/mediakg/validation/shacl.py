@@ -8,14 +8,13 @@ over a pyoxigraph store, for large data); ``validator="auto"`` picks pyshacl up 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
 import pyshacl
-from rdflib import RDF, SH, BNode, Graph, Literal, URIRef
+from rdflib import RDF, SH, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
@@ -23,9 +22,10 @@ from mediakg.errors import MediakgError
 from mediakg.graph.merge import Merged
 from mediakg.graph.namespaces import PREFIXES
 from mediakg.graph.parse import InputFile, parse_file, quiet_rdflib
+from mediakg.graph.terms import DataView, anchor, describe, oxigraph_to_rdflib, short
 from mediakg.graph.view import StoreGraph
 from mediakg.progress import VIOLATION, WARNING, Problem
-from mediakg.questions.catalogue import oxigraph_to_rdflib, rdflib_to_oxigraph
+from mediakg.validation.quotes import check_quotes
 from mediakg.validation.shacl_oxigraph import (
     ShaclResult,
     ill_typed_literals,
@@ -36,61 +36,6 @@ from mediakg.validation.shacl_oxigraph import (
 #: SHACL engines: ``auto`` = pyshacl up to AUTO_THRESHOLD triples, the oxigraph engine above.
 VALIDATORS = ("auto", "pyshacl", "oxigraph")
 AUTO_THRESHOLD = 50_000
-
-#: Where blank nodes are named and located: the rdflib union graph or a pyoxigraph store of the data.
-DataView = Graph | ox.Store
-
-# Longest namespace first so that e.g. id: never hides a longer, more specific prefix.
-_BY_LENGTH = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
-_LOCAL = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./\-]*$")
-
-
-def short(node: Node | None) -> str:
-    """Prefixed name of an IRI (``id:state/kazakhstan``), Turtle form of other terms."""
-    if node is None:
-        return ""
-    if isinstance(node, URIRef):
-        iri = str(node)
-        for prefix, ns in _BY_LENGTH:
-            rest = iri[len(ns) :]
-            if iri.startswith(ns) and (rest == "" or (_LOCAL.match(rest) and not rest.endswith("."))):
-                return f"{prefix}:{rest}"
-        return f"<{iri}>"
-    if isinstance(node, Literal):
-        if node.datatype is not None:
-            return f"{Literal(str(node)).n3()}^^{short(node.datatype)}"
-        return node.n3()
-    return "[]"
-
-
-def _holders(graph: DataView, node: Node) -> list[tuple[Node, Node]]:
-    """(subject, predicate) of the triples whose object is ``node``."""
-    if isinstance(graph, ox.Store):
-        found = graph.quads_for_pattern(None, None, rdflib_to_oxigraph(node), None)
-        return list(
-            dict.fromkeys((oxigraph_to_rdflib(q.subject), oxigraph_to_rdflib(q.predicate)) for q in found)
-        )
-    return list(graph.subject_predicates(node))
-
-
-def describe(graph: DataView, node: Node | None, depth: int = 3) -> str:
-    """Readable name of a node; a blank node is named by the path from the IRI that holds it
-    (``id:incident/x mkg:evidence []``)."""
-    if not isinstance(node, BNode) or depth == 0:
-        return short(node)
-    for parent, pred in _holders(graph, node):
-        return f"{describe(graph, parent, depth - 1)} {short(pred)} []"
-    return "[]"
-
-
-def anchor(graph: DataView, node: Node, depth: int = 4) -> Node:
-    """The nearest IRI above a blank node (for locating the file), else the node itself."""
-    while isinstance(node, BNode) and depth > 0:
-        parents = _holders(graph, node)
-        if not parents:
-            break
-        node, depth = parents[0][0], depth - 1
-    return node
 
 
 def locate(merged: Merged, graph: DataView, node: Node | None) -> str:
@@ -299,7 +244,6 @@ def validate(
     """Run every check over the merged data. ``sources`` = folder of source texts (None: skip quote check);
     ``validator`` = SHACL engine (see :data:`VALIDATORS`); ``store`` = the merged data already in a
     pyoxigraph store (the build's), else one is made when the oxigraph engine runs."""
-    from mediakg.validation.quotes import check_quotes  # local: quotes imports this module's helpers
 
     engine = choose_engine(validator, len(merged))
     union: Graph | None = merged.union() if engine == "pyshacl" else None

@@ -28,7 +28,7 @@ from rdflib.term import Node, Variable
 
 from mediakg.errors import MediakgError
 from mediakg.graph.parse import quiet_rdflib
-from mediakg.questions.catalogue import oxigraph_to_rdflib
+from mediakg.graph.terms import oxigraph_to_rdflib
 
 #: Constraint parameters (and other shape predicates) this engine understands; any other sh: predicate on
 #: a shape is refused.
