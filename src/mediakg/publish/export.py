@@ -45,7 +45,6 @@ from mediakg.publish.void import Dump, dataset_stats, void_graph
 PUBLIC_URL = "https://w3id.org/mediakg/"
 #: gzip level of the ``.gz`` twins: zlib's default, a few per cent larger than 9 at a fraction of its time.
 GZIP_LEVEL = 6
-VOID_FILE = VOID  # the name the export has always given it
 
 
 @dataclass(frozen=True)
