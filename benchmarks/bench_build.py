@@ -2,6 +2,7 @@
 
     python benchmarks/bench_build.py [--sizes 10k,100k,1M] [--full] [--validate-timeout 600]
                                      [--phase-timeout 1800] [--out FILE]
+                                     [--whole-only] [--baseline-src DIR]
 
 For each size, generate.py writes a synthetic N-Quads dataset of the real data's shape. Then two child
 processes do the work the build does, each timed phase by phase, each with its own peak memory
@@ -17,6 +18,13 @@ processes do the work the build does, each timed phase by phase, each with its o
   (``ox_load``), find the ill-typed literals (``ox_literals``), then run the oxigraph SHACL engine
   (mediakg.validation.shacl_oxigraph) with two worker threads (``ox_shacl``) and with one (``ox_shacl_1``).
 
+- ``build`` child (every size): the whole ``mediakg build`` (``python -m mediakg.cli build``) on a project
+  made of the synthetic data: ontology/ and shapes/ of this tree, one Turtle file per source graph in data/
+  and per reference graph in data/reference/ (the entailed graph is left out: the build computes it). Phases
+  are read from its progress lines; evidence quotes are not checked (the synthetic data has no source texts).
+  With ``--baseline-src DIR`` (the ``src/`` of another version, e.g. ``git archive`` of an older commit) the
+  same build also runs with that code, right before, so that both figures come from one run.
+
 Everything is bounded: a child that passes its time limit is killed with its process group.
 """
 
@@ -26,6 +34,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -152,19 +161,24 @@ def child_oxigraph(path: Path) -> None:
 # --------------------------------------------------------------------------------------------- parent
 
 
-def run_child(argv: list[str], limit_s: float) -> dict[str, Any]:
-    """Run a child of this script; collect its phase lines; kill it (and its group) after ``limit_s``.
+def run_child(
+    argv: list[str], limit_s: float, command: list[str] | None = None, env: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Run a child of this script (or ``command``); collect its phase lines (JSON, or ``mediakg build``'s
+    ``[  1.2s] step`` progress lines); kill it (and its group) after ``limit_s``.
 
-    Returns ``{"phases": {...}, "peak_rss_mb": ..., "exit": ..., "timed_out": bool}``; the peak memory comes
-    from ``wait4`` (the child's ru_maxrss), so it is known even for a killed child.
+    Returns ``{"phases": {...}, "peak_rss_mb": ..., "exit": ..., "timed_out": bool, "wall_s": ...}``; the
+    peak memory comes from ``wait4`` (the child's ru_maxrss), so it is known even for a killed child.
     """
+    started = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, str(Path(__file__).resolve()), *argv],
+        command or [sys.executable, str(Path(__file__).resolve()), *argv],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         cwd=ROOT,
         start_new_session=True,
+        env=env,
     )
     phases: dict[str, Any] = {}
     errors: list[str] = []
@@ -172,6 +186,11 @@ def run_child(argv: list[str], limit_s: float) -> dict[str, Any]:
     def read_out() -> None:
         assert proc.stdout is not None
         for line in proc.stdout:
+            progress = PROGRESS.match(line)
+            if progress:
+                phases.setdefault("steps", []).append([float(progress[1]), progress[2].strip()])
+                say(f"    {argv[1]}: {line.strip()}")
+                continue
             try:
                 doc = json.loads(line)
             except ValueError:
@@ -211,6 +230,8 @@ def run_child(argv: list[str], limit_s: float) -> dict[str, Any]:
         "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
         "exit": proc.returncode,
         "timed_out": timed_out,
+        "wall_s": round(time.perf_counter() - started, 2),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
     }
     if proc.returncode != 0 and not timed_out:
         out["stderr_tail"] = errors[-5:]
@@ -222,12 +243,91 @@ def _kill_group(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
+def bench_project(nquads: Path, root: Path) -> Path:
+    """A project tree over the synthetic N-Quads ``nquads`` (see the module docstring); returns its root."""
+    import pyoxigraph as ox
+
+    from mediakg.graph.entail import ENTAILED_GRAPH
+    from mediakg.graph.namespaces import ID_BASE, PREFIXES
+
+    shutil.rmtree(root, ignore_errors=True)
+    (root / "data" / "reference").mkdir(parents=True)
+    for part in ("ontology", "shapes"):
+        (root / part).symlink_to(ROOT / part)
+    (root / "pyproject.toml").write_text("[project]\nname = 'bench'\n", encoding="utf-8")
+    graphs: dict[str, list[Any]] = {}
+    for q in ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS):
+        graphs.setdefault(q.graph_name.value, []).append(q.triple)
+    prefixes = {prefix: str(ns) for prefix, ns in PREFIXES.items()}
+    for graph, triples in graphs.items():
+        name = graph.rsplit("/", 1)[-1]
+        if graph == ENTAILED_GRAPH:
+            continue
+        if graph.startswith(ID_BASE + "graph/reference-"):
+            path = root / "data" / "reference" / f"{name.removeprefix('reference-')}.ttl"
+        elif graph.startswith(ID_BASE + "source/"):
+            path = root / "data" / f"{name}.ttl"
+        else:
+            raise SystemExit(f"{nquads}: graph {graph} is neither a source nor a reference graph")
+        ox.serialize(triples, str(path), format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+    return root
+
+
+def run_build(label: str, project: Path, src: Path | None, limit_s: float) -> dict[str, Any]:
+    """``mediakg build`` of ``project`` with the code in ``src`` (None: this tree), timed by its progress
+    lines, in a child process whose peak memory is measured."""
+    out = project.parent / f"{project.name}-out"
+    shutil.rmtree(out, ignore_errors=True)
+    env = dict(os.environ, MEDIAKG_HOME=str(project), MEDIAKG_SOURCES=str(project / "no-sources"))
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
+    command = [sys.executable, "-m", "mediakg.cli", "build", "--out", str(out)]
+    result = run_child(["--child", f"build-{label}"], limit_s, command=command, env=env)
+    result["phases"] = build_phases(result["phases"].get("steps", []))
+    result["code"] = str(src) if src is not None else "this tree"
+    shutil.rmtree(out, ignore_errors=True)
+    return result
+
+
+#: ``mediakg build`` progress: ``[ 12.3s] message``.
+PROGRESS = re.compile(r"^\[\s*([0-9.]+)s\] (.*)$")
+
+
+def build_phases(steps: list[list[Any]]) -> dict[str, float]:
+    """Seconds per phase from the build's progress lines: parse (to "merged"), validate (from "validating"
+    to "validated"), write (from "validated" to "done": summary, TriG, N-Quads, store and, since the build
+    writes them, the dumps); the steps in between are what preparing the validation took."""
+    at: dict[str, float] = {}
+    for seconds, message in steps:
+        at.setdefault(message.split()[0], seconds)
+    phases = {}
+    for name, start, end in (
+        ("parse", "parsing", "merged"),
+        ("prepare", "merged", "validating"),
+        ("validate", "validating", "validated"),
+        ("write", "validated", "done"),
+        ("total", "parsing", "done"),
+    ):
+        if start in at and end in at:
+            phases[name] = round(at[end] - at[start], 2)
+    return phases
+
+
 def run_size(label: str, target: int, args: argparse.Namespace, result: dict[str, Any]) -> None:
-    """Generate one size, then run the write and validate children."""
+    """Generate one size, then run the write and validate children and the whole build."""
     work = Path(args.workdir)
     data = bench_dataset(label, target, work / "data", with_real=False)
     say(f"size {label}: {data.path.name}, {data.quads} quads ({data.recipe}, {data.seconds:.1f} s)")
     result.update({"dataset": data.as_json(), "generate_s": round(data.seconds, 2)})
+    project = bench_project(data.path, work / f"project-{label}")
+    if args.baseline_src:
+        result["loadavg_before_baseline"] = list(os.getloadavg())
+        result["build_baseline"] = run_build(label, project, Path(args.baseline_src), args.phase_timeout)
+    result["loadavg_before_build"] = list(os.getloadavg())
+    result["build"] = run_build(label, project, None, args.phase_timeout)
+    shutil.rmtree(project, ignore_errors=True)
+    if args.whole_only:
+        return
     result["write"] = run_child(
         ["--child", "write", str(data.path), str(work / f"build-{label}")], args.phase_timeout
     )
@@ -256,9 +356,58 @@ def _cell(child: dict[str, Any], phase: str) -> object:
     return "failed" if child.get("exit") else "–"
 
 
+def whole_build_table(results: dict[str, Any]) -> str:
+    """The whole ``mediakg build`` per size (and per code version, with a baseline)."""
+    rows = []
+    for size in results["sizes"]:
+        for key, code in (("build_baseline", "baseline"), ("build", "this tree")):
+            run = size.get(key)
+            if not run:
+                continue
+            phases = run.get("phases", {})
+            load = size.get("loadavg_before_baseline" if key == "build_baseline" else "loadavg_before_build")
+            rows.append(
+                [
+                    size["size"],
+                    f"{code} ({run.get('code')})" if key == "build_baseline" else code,
+                    run.get("wall_s") if not run.get("exit") else f"failed ({run.get('exit')})",
+                    run.get("cpu_s"),
+                    phases.get("parse", "–"),
+                    phases.get("prepare", "–"),
+                    phases.get("validate", "–"),
+                    phases.get("write", "–"),
+                    run.get("peak_rss_mb"),
+                    f"{load[0]:.2f}" if load else "–",
+                ]
+            )
+    header = [
+        "size",
+        "code",
+        "wall s",
+        "CPU s",
+        "parse s",
+        "to validation s",
+        "validate s",
+        "write s",
+        "peak MB",
+        "load avg (1 min) before",
+    ]
+    return markdown_table(header, rows) if rows else ""
+
+
 def markdown(results: dict[str, Any]) -> str:
-    """The results as one Markdown table (seconds per phase, peak RSS per child)."""
+    """The results as Markdown tables (seconds per phase, peak RSS per child)."""
     out = [f"# Build benchmark ({results['date']})", ""]
+    whole = whole_build_table(results)
+    if whole:
+        out += [
+            "`mediakg build` of the synthetic project (wall and CPU seconds of the process, peak RSS = its "
+            'ru_maxrss; quotes not checked). "to validation": from merged to validating; "write": from '
+            "validated to done (summary, TriG, N-Quads, store and, in this tree, the dumps).",
+            "",
+            whole,
+            "",
+        ]
     ctx = results["context"]
     out.append(
         f"{ctx['cpus']} CPUs, load average at start {ctx['loadavg_1_5_15'][0]:.2f}; validation time limit "
@@ -268,6 +417,8 @@ def markdown(results: dict[str, Any]) -> str:
     out.append("")
     rows = []
     for size in results["sizes"]:
+        if "write" not in size:  # --whole-only
+            continue
         w, v, x = size.get("write", {}), size.get("validate", {}), size.get("oxigraph", {})
         shacl = _cell(v, "shacl")
         conforms = v.get("phases", {}).get("shacl", {}).get("conforms")
@@ -311,7 +462,7 @@ def markdown(results: dict[str, Any]) -> str:
         "ox peak MB",
         "pyshacl / ox",
     ]
-    out += [markdown_table(header, rows), ""]
+    out += [markdown_table(header, rows), ""] if rows else []
     if results.get("interrupted"):
         out += ["**Interrupted**: the figures above are partial.", ""]
     return "\n".join(out)
@@ -327,6 +478,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="results JSON (default benchmarks/results/build-<date>.json)")
     p.add_argument("--markdown", default=str(RESULTS / "build-latest.md"), help="Markdown table file")
     p.add_argument("--note", default="", help="free text stored with the results")
+    p.add_argument(
+        "--whole-only", action="store_true", help="only the whole `mediakg build`, no phase children"
+    )
+    p.add_argument("--baseline-src", help="also build with the mediakg package in this src/ folder (before)")
     p.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     return p
 

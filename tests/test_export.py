@@ -16,8 +16,9 @@ from ld_support import linked_data_build
 from mediakg.errors import MediakgError
 from mediakg.graph.entail import ENTAILED_GRAPH, ENTAILED_PROPERTIES, ENTAILMENT_ACTIVITY
 from mediakg.graph.namespaces import MKG
+from mediakg.graph.parse import read_quads
 from mediakg.publish.describe import DESCRIBE_QUERY, describe_bindings, describe_in_store, describe_query
-from mediakg.publish.export import FORMATS, export_build, load_dataset
+from mediakg.publish.export import FORMATS, export_build
 from mediakg.publish.tables import TABLES
 
 VOID = Namespace("http://rdfs.org/ns/void#")
@@ -188,7 +189,7 @@ def test_load_dataset_reports_the_bad_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.trig"
     bad.write_text("<a> <b> .\n", encoding="utf-8")
     with pytest.raises(MediakgError, match="bad.trig"):
-        load_dataset(bad)
+        read_quads(bad)
 
 
 def test_cli_writes_only_the_requested_formats(build_dir: Path, tmp_path: Path, run_cli, monkeypatch) -> None:

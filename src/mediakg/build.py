@@ -1,10 +1,15 @@
 """``mediakg build`` and ``mediakg validate``: parse, merge, validate, and (build only) write the build
-directory atomically.
+folder atomically.
 
-The build directory holds ``dataset.trig``, ``dataset.nq``, ``validation-report.ttl``, ``summary.json`` and
-``store/`` (a pyoxigraph store bulk-loaded from the N-Quads). It is written into a temporary sibling folder
-and swapped into place only when everything succeeded, so a failing build never leaves half output and
-never touches the previous build.
+The build folder (:class:`mediakg.folder.BuildFolder`) holds ``dataset.trig``, ``dataset.nq``,
+``validation-report.ttl``, ``store/`` (a pyoxigraph store loaded from the N-Quads), ``export/`` (the dumps and
+their VoID description, everything the service offers for download) and ``summary.json``, written last. It is
+written into a temporary sibling folder and swapped into place only when everything succeeded, so a failing
+build never leaves half output and never touches the previous build.
+
+Everything that grows with the data is pyoxigraph's work: parsing, the N-Quads and TriG, an in-memory store
+of the statements that the oxigraph SHACL engine, the summary, the statistics and the tables read, and the
+persisted store; rdflib and pyshacl (the reference validator) see the data only when it is small.
 """
 
 from __future__ import annotations
@@ -13,39 +18,31 @@ import argparse
 import contextlib
 import datetime as dt
 import fcntl
+import gc
 import hashlib
-import json
-import os
-import re
-import shutil
 import sys
 import tempfile
 import time
-import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-import pyoxigraph
-from rdflib import OWL, RDF, RDFS, Dataset, Graph, URIRef
+import pyoxigraph as ox
 
 from mediakg import __version__
 from mediakg.errors import MediakgError
+from mediakg.folder import NQUADS, OUTPUTS, REPORT, STORE, SUMMARY, TRIG, BuildFolder, sha256_file
 from mediakg.graph.merge import Merged, merge
-from mediakg.graph.namespaces import ID_BASE, MKG, PREFIXES
+from mediakg.graph.namespaces import ID_BASE, MKG
 from mediakg.graph.parse import InputFile, display_path, extra_input, project_inputs
 from mediakg.graph.terms import short
 from mediakg.paths import ProjectPaths, project_paths
 from mediakg.progress import Progress, table
-from mediakg.validation.shacl import Outcome, load_shapes, validate
+from mediakg.publish.export import ExportInput, write_exports
+from mediakg.validation.shacl import Outcome, Shapes, load_shapes, validate
 
-TRIG = "dataset.trig"
-NQUADS = "dataset.nq"
-REPORT = "validation-report.ttl"
-SUMMARY = "summary.json"
-STORE = "store"
-OUTPUTS = (TRIG, NQUADS, REPORT, SUMMARY, STORE)
+__all__ = ["NQUADS", "OUTPUTS", "REPORT", "STORE", "SUMMARY", "TRIG"]  # the layout, for older imports
 
 #: Classes always shown in the summary table (others appear when they have instances).
 CORE_CLASSES = (
@@ -125,6 +122,15 @@ def check(
     message), None when only validating; ``validator`` the SHACL engine (auto, pyshacl, oxigraph)."""
     progress = progress or Progress()
     hashes = input_hashes(paths)
+    merged, shapes = parse_inputs(paths, extra, progress, out)
+    return validate_inputs(paths, merged, shapes, hashes, progress, out, validator)
+
+
+def parse_inputs(
+    paths: ProjectPaths, extra: Sequence[InputFile], progress: Progress, out: Path | None
+) -> tuple[Merged, Shapes]:
+    """Parse and merge the project's files (plus ``extra``) and the shapes; BuildFailed after printing the
+    parse problems."""
     inputs = project_inputs(paths)
     shape_inputs = _shape_inputs(paths)
     progress.step(f"parsing {len(inputs) + len(extra) + len(shape_inputs)} files")
@@ -134,18 +140,32 @@ def check(
     if parse_problems:
         progress.problems(parse_problems)
         raise BuildFailed(f"{_verb(out)} failed: {len(parse_problems)} parse errors{_untouched(out)}", 2)
-    ds = merged.dataset
-    sizes = [len(g) for g in ds.graphs() if len(g)]
+    sizes = [n for n in merged.graph_sizes().values() if n]
     progress.step(f"merged {sum(sizes)} triples in {len(sizes)} graphs")
+    return merged, shapes
 
+
+def validate_inputs(
+    paths: ProjectPaths,
+    merged: Merged,
+    shapes: Shapes,
+    hashes: dict[str, dict[str, object]],
+    progress: Progress,
+    out: Path | None,
+    validator: str,
+    store: ox.Store | None = None,
+) -> Checked:
+    """Validate the merged data (``store``: the same data in a pyoxigraph store, when there is one);
+    BuildFailed after printing the violations."""
     sources: Path | None = paths.sources
     if not sources.is_dir():
         progress.say(f"warning: sources folder {sources} not found: evidence quotes not checked")
         sources = None
+    shape_files = len(_shape_inputs(paths))
     progress.step(
-        f"validating against {len(shape_inputs)} shapes files" + (" and the source texts" * bool(sources))
+        f"validating against {shape_files} shapes files" + (" and the source texts" * bool(sources))
     )
-    outcome = validate(merged, shapes.graph, sources, validator)
+    outcome = validate(merged, shapes.graph, sources, validator, store)
     progress.step(f"validated with {outcome.engine}")
     progress.problems(outcome.problems)
     if outcome.violations:
@@ -167,47 +187,63 @@ def _untouched(out: Path | None) -> str:
 # --------------------------------------------------------------------------- summary
 
 
-def entity_counts(union: Graph) -> dict[str, int]:
+_TYPES = "SELECT DISTINCT ?t WHERE { ?s a ?t FILTER(isIRI(?t)) }"
+_SUPERCLASSES = (
+    "SELECT DISTINCT ?c ?super WHERE { ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf> ?super "
+    "FILTER(isIRI(?c) && isIRI(?super)) }"
+)
+_DECLARED = (
+    "SELECT DISTINCT ?c WHERE { ?c a ?k FILTER(?k IN (<http://www.w3.org/2002/07/owl#Class>, "
+    "<http://www.w3.org/2000/01/rdf-schema#Class>) && isIRI(?c)) }"
+)
+#: Members of each class (``?t``: a type stated, ``?c``: it or a superclass), each subject once per class.
+_MEMBERS = "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { VALUES (?t ?c) { %s } ?s a ?t } GROUP BY ?c"
+
+
+def entity_counts(store: ox.Store) -> dict[str, int]:
     """Instances per mkg: class (``mkg:Person`` counts its subclasses' instances too), blank nodes
-    included."""
-    supers: dict[URIRef, set[URIRef]] = {}
+    included, over the union of the graphs of ``store``."""
 
-    def closure(cls: URIRef) -> set[URIRef]:
-        if cls not in supers:
-            supers[cls] = {cls}
-            for parent in union.objects(cls, RDFS.subClassOf):
-                if isinstance(parent, URIRef):
-                    supers[cls] |= closure(parent)
-        return supers[cls]
+    def query(text: str) -> list[ox.QuerySolution]:
+        return list(store.query(text, use_default_graph_as_union=True))  # type: ignore[arg-type]
 
-    members: dict[URIRef, set] = {}
-    for s, cls in union.subject_objects(RDF.type):
-        if isinstance(cls, URIRef):
-            for c in closure(cls):
-                members.setdefault(c, set()).add(s)
-    declared = set(union.subjects(RDF.type, OWL.Class)) | set(union.subjects(RDF.type, RDFS.Class))
-    classes = {c for c in declared | set(members) if str(c).startswith(str(MKG))}
-    classes |= {MKG[name] for name in CORE_CLASSES}
-    return {short(c): len(members.get(c, ())) for c in sorted(classes)}
+    parents: dict[str, set[str]] = {}
+    for row in query(_SUPERCLASSES):
+        parents.setdefault(row["c"].value, set()).add(row["super"].value)
+
+    def closure(cls: str) -> set[str]:
+        found, todo = {cls}, [cls]
+        while todo:
+            for parent in parents.get(todo.pop(), ()):
+                if parent not in found:
+                    found.add(parent)
+                    todo.append(parent)
+        return found
+
+    mkg = str(MKG)
+    types = [row["t"].value for row in query(_TYPES)]
+    pairs = " ".join(f"(<{t}> <{c}>)" for t in types for c in sorted(closure(t)) if c.startswith(mkg))
+    counts = {row["c"].value: int(row["n"].value) for row in query(_MEMBERS % pairs)} if pairs else {}
+    declared = {row["c"].value for row in query(_DECLARED)}
+    classes = {c for c in declared | set(counts) if c.startswith(mkg)} | {mkg + n for n in CORE_CLASSES}
+    return {short(MKG[c[len(mkg) :]]): counts.get(c, 0) for c in sorted(classes)}
 
 
-def make_summary(checked: Checked, seconds: float) -> dict[str, object]:
-    """The content of summary.json."""
-    merged = checked.merged
-    union = merged.union()
-    files = merged.graph_files()
-    per_graph = {
-        str(g.identifier): {"triples": len(g), "files": files.get(str(g.identifier), [])}
-        for g in sorted(merged.dataset.graphs(), key=lambda g: str(g.identifier))
-        if len(g)
-    }
-    entities = entity_counts(union)
+def make_summary(
+    checked: Checked, store: ox.Store, distinct: int, seconds: float, base_iri: str = ID_BASE
+) -> dict[str, object]:
+    """The content of summary.json; ``store`` holds the built dataset, of ``distinct`` distinct triples."""
+    files = checked.merged.graph_files()
+    rows = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    sizes = {row["g"].value: int(row["n"].value) for row in rows}  # type: ignore[index]
+    per_graph = {g: {"triples": n, "files": files.get(g, [])} for g, n in sorted(sizes.items()) if n}
+    entities = entity_counts(store)
     return {
         "mediakg_version": __version__,
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "build_seconds": round(seconds, 2),
         "triples": sum(v["triples"] for v in per_graph.values()),
-        "distinct_triples": len(union),
+        "distinct_triples": distinct,
         "graphs": per_graph,
         "entities": entities,
         "quotes": entities.get("mkg:Evidence", 0),
@@ -215,6 +251,7 @@ def make_summary(checked: Checked, seconds: float) -> dict[str, object]:
         "quotes_checked": dict(sorted(checked.outcome.quotes_checked.items())),
         "warnings": len(checked.outcome.problems),
         "validator": checked.outcome.engine,
+        "base_iri": base_iri,
         "inputs": checked.inputs,
     }
 
@@ -236,63 +273,24 @@ def summary_table(summary: dict) -> str:
 
 def _load_store(nquads: Path, directory: Path) -> int:
     """Create a persistent pyoxigraph store in ``directory`` from an N-Quads file; returns its quad count."""
-    store = pyoxigraph.Store(str(directory))
-    store.bulk_load(path=str(nquads), format=pyoxigraph.RdfFormat.N_QUADS)
+    store = ox.Store(str(directory))
+    store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
     store.flush()
     count = len(store)
     del store  # release the RocksDB lock before the folder is moved
     return count
 
 
-def bind_id_prefixes(ds: Dataset) -> None:
-    """Bind one prefix per entity kind (``person:``, ``date-basis:``, ``idorg:``) so that the TriG reads
-    like the data files instead of using generated ``ns1:`` prefixes."""
-    taken = set(PREFIXES)
-    nodes = {n for s, p, o, _ in ds.quads() for n in (s, p, o)}
-    for node in sorted(n for n in nodes if isinstance(n, URIRef)):
-        iri = str(node)
-        if not iri.startswith(ID_BASE) or "/" not in iri[len(ID_BASE) :]:
-            continue
-        namespace = iri.rsplit("/", 1)[0] + "/"
-        name = namespace[:-1].rsplit("/", 1)[-1]
-        prefix = name if name not in taken else "id" + name
-        if re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", prefix) and prefix not in taken:
-            ds.bind(prefix, namespace, override=False)
-            taken.add(prefix)
-
-
-def _write(checked: Checked, summary: dict, folder: Path) -> None:
-    """Write the dataset files, the validation report and the store into ``folder``."""
-    ds = checked.merged.dataset
-    bind_id_prefixes(ds)
-    with warnings.catch_warnings():  # rdflib's own serialisers use its deprecated Dataset API
-        warnings.simplefilter("ignore", DeprecationWarning)
-        ds.serialize(folder / TRIG, format="trig")
-        ds.serialize(folder / NQUADS, format="nquads")
-    checked.outcome.report.serialize(folder / REPORT, format="turtle")
-    loaded = _load_store(folder / NQUADS, folder / STORE)
-    if loaded != summary["triples"]:
-        raise MediakgError(
-            f"store has {loaded} quads, the dataset {summary['triples']}: store load incomplete"
-        )
-
-
-def _swap_into_place(tmp: Path, out: Path) -> None:
-    """Replace ``out`` by ``tmp`` with two renames (the old build is deleted only after the swap)."""
-    old = None
-    if out.exists() or out.is_symlink():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        os.replace(out, old / out.name)
-    os.replace(tmp, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def build(
-    paths: ProjectPaths | None = None, out: Path | None = None, quiet: bool = False, validator: str = "auto"
+    paths: ProjectPaths | None = None,
+    out: Path | None = None,
+    quiet: bool = False,
+    validator: str = "auto",
+    base_iri: str = ID_BASE,
 ) -> dict:
     """Build the project into ``out`` (default ``paths.build``) validating with ``validator`` (auto,
-    pyshacl, oxigraph); returns the summary.
+    pyshacl, oxigraph); ``base_iri`` is the base of the entity IRIs the exports describe (VoID
+    ``void:uriSpace``, entity counts) and the service maps to ``/id/``. Returns the summary.
 
     Raises BuildFailed (after printing the problems) when the inputs do not parse or validate; the previous
     build is then left as it was.
@@ -300,43 +298,94 @@ def build(
     paths = paths or project_paths()
     out = Path(out) if out else paths.build
     with _build_lock(out):
-        return _build(paths, out, quiet, validator=validator)
+        return _build(paths, out, quiet, validator=validator, base_iri=base_iri)
+
+
+@contextlib.contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """The build holds millions of objects (the statements) until it ends: Python's cyclic collector would
+    walk all of them again and again while they are made (a third of the parse time at a million)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _build(
-    paths: ProjectPaths, out: Path, quiet: bool, stream: TextIO | None = None, validator: str = "auto"
+    paths: ProjectPaths,
+    out: Path,
+    quiet: bool,
+    stream: TextIO | None = None,
+    validator: str = "auto",
+    base_iri: str = ID_BASE,
 ) -> dict:
     progress = Progress(quiet=quiet, stream=stream)
-    checked = check(paths, progress=progress, out=out, validator=validator)
-    progress.step(f"writing {out}")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
-        summary = make_summary(checked, progress.elapsed())
-        _write(checked, summary, tmp)
-        summary["build_seconds"] = round(progress.elapsed(), 2)
-        (tmp / SUMMARY).write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        _swap_into_place(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    hashes = input_hashes(paths)  # taken before parsing: a file edited meanwhile looks stale
+    with _no_cyclic_gc():
+        summary = _build_into(paths, out, progress, hashes, validator, base_iri)
     progress.step("done")
     progress.say(summary_table(summary))
+    return summary
+
+
+def _build_into(
+    paths: ProjectPaths,
+    out: Path,
+    progress: Progress,
+    hashes: dict[str, dict[str, object]],
+    validator: str,
+    base_iri: str,
+) -> dict:
+    merged, shapes = parse_inputs(paths, (), progress, out)
+    with BuildFolder.create(out) as folder:
+        # The statements, written once as N-Quads, read back by pyoxigraph into the in-memory store that
+        # the checks, the summary and the exports read; the persisted store is loaded last, when the rest
+        # is freed.
+        ox.serialize(merged.quads(), str(folder.nquads), format=ox.RdfFormat.N_QUADS)
+        memory = ox.Store()
+        memory.bulk_load(path=str(folder.nquads), format=ox.RdfFormat.N_QUADS)
+        checked = validate_inputs(paths, merged, shapes, hashes, progress, out, validator, memory)
+        progress.step(f"writing {out}")
+        quads = list(merged.quads())
+        source = ExportInput(quads, memory, created="", base_iri=base_iri)
+        summary = make_summary(checked, memory, len(source.union_triples()), progress.elapsed(), base_iri)
+        ox.serialize(quads, str(folder.trig), format=ox.RdfFormat.TRIG, prefixes=source.prefixes)
+        checked.outcome.report.serialize(folder.report, format="turtle")
+        summary["dataset_sha256"] = sha256_file(folder.nquads)
+        progress.step("writing the dumps")
+        source.created, source.build_hash = str(summary["built_at"]), str(summary["dataset_sha256"])
+        source.written = {"trig": folder.trig, "nquads": folder.nquads}
+        write_exports(source, folder.export)
+        del checked, merged, memory, quads, source  # the persisted store's loader needs the memory
+        gc.collect()  # what sits in reference cycles (the tables' lookup caches): the collector is off
+        progress.step("loading the store")
+        loaded = _load_store(folder.nquads, folder.store)
+        if loaded != summary["triples"]:
+            raise MediakgError(
+                f"store has {loaded} quads, the dataset {summary['triples']}: store load incomplete"
+            )
+        summary["build_seconds"] = round(progress.elapsed(), 2)
+        folder.write_json(folder.summary_file, summary)
     return summary
 
 
 # --------------------------------------------------------------------------- staleness
 
 
-def is_stale(paths: ProjectPaths, out: Path | None = None) -> bool:
-    """True when the build is missing or incomplete, or an input file was added, removed or changed
-    (content hash differs from the one recorded in summary.json)."""
-    out = Path(out) if out else paths.build
-    if not all((out / name).exists() for name in OUTPUTS):
+def is_stale(paths: ProjectPaths, out: Path | None = None, base_iri: str | None = None) -> bool:
+    """True when the build is missing or incomplete, an input file was added, removed or changed (content
+    hash differs from the one recorded in summary.json), or ``base_iri`` is given and is not the build's."""
+    folder = BuildFolder(Path(out) if out else paths.build)
+    if not folder.is_complete():
         return True
-    try:
-        recorded = json.loads((out / SUMMARY).read_text(encoding="utf-8"))["inputs"]
-    except (OSError, ValueError, KeyError):
+    summary = folder.summary() or {}
+    recorded = summary.get("inputs")
+    if not isinstance(recorded, dict):
+        return True
+    if base_iri is not None and base_iri != summary.get("base_iri", ID_BASE):
         return True
     current = input_hashes(paths)
     return {k: v["sha256"] for k, v in current.items()} != {k: v.get("sha256") for k, v in recorded.items()}
@@ -355,18 +404,31 @@ def _build_lock(out: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def ensure_build(paths: ProjectPaths | None = None, out: Path | None = None, quiet: bool = True) -> Path:
+def ensure_build(
+    paths: ProjectPaths | None = None,
+    out: Path | None = None,
+    quiet: bool = True,
+    base_iri: str | None = None,
+) -> Path:
     """Return the build directory, building it first when it is missing or stale (for the service and
-    the query commands). Build output goes to stderr. Raises BuildFailed when the inputs do not validate.
+    the commands that read the build); ``base_iri``: build with that base when the build has another (None:
+    any, a new build gets the default). Build output goes to stderr. Raises BuildFailed when the inputs do
+    not validate.
     """
     paths = paths or project_paths()
     out = Path(out) if out else paths.build
-    if not is_stale(paths, out):
+    if not is_stale(paths, out, base_iri):
         return out
     with _build_lock(out):
-        if is_stale(paths, out):  # another process may have built it while we waited
-            _build(paths, out, quiet, stream=sys.stderr)  # keep the caller's stdout clean
+        if is_stale(paths, out, base_iri):  # another process may have built it while we waited
+            # keep the caller's stdout clean
+            _build(paths, out, quiet, stream=sys.stderr, base_iri=base_iri or ID_BASE)
     return out
+
+
+def current_build(base_iri: str | None = None) -> BuildFolder:
+    """The project's build folder, built first when missing or stale (see :func:`ensure_build`)."""
+    return BuildFolder(ensure_build(project_paths(), base_iri=base_iri))
 
 
 # --------------------------------------------------------------------------- commands
@@ -376,7 +438,13 @@ def cmd_build(args: argparse.Namespace) -> int:
     """``mediakg build [--out DIR] [--quiet]``."""
     paths = project_paths()
     out = Path(args.out).resolve() if getattr(args, "out", None) else paths.build
-    build(paths, out, quiet=getattr(args, "quiet", False), validator=getattr(args, "validator", "auto"))
+    build(
+        paths,
+        out,
+        quiet=getattr(args, "quiet", False),
+        validator=getattr(args, "validator", "auto"),
+        base_iri=getattr(args, "base_iri", None) or ID_BASE,
+    )
     return 0
 
 
@@ -387,7 +455,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     extra = [extra_input(Path(f), paths.root) for f in args.files]
     started = time.perf_counter()
     checked = check(paths, extra, Progress(), validator=getattr(args, "validator", "auto"))
-    total = len(checked.merged.dataset)
+    total = len(checked.merged)
     print(
         f"conforms: {len(extra)} files checked with the project data ({total} triples) in "
         f"{time.perf_counter() - started:.1f} s ({checked.outcome.engine})"

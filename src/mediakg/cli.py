@@ -11,6 +11,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from mediakg import formats
 from mediakg.errors import MediakgError, UsageError
 
 # sub-command -> "module:function"; each function takes the parsed arguments and returns an exit code.
@@ -47,6 +48,11 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="parse, merge and validate ontology + data, write build/")
     p.add_argument("--out", help="build directory (default: build/ in the project)")
     p.add_argument("--quiet", action="store_true", help="print only problems and the summary")
+    p.add_argument(
+        "--base-iri",
+        help="base of the entity IRIs the exports describe and the service maps to /id/ "
+        "(default https://w3id.org/mediakg/id/)",
+    )
     _validator_option(p)
 
     p = sub.add_parser("validate", help="check RDF file(s) against the shapes together with the data")
@@ -87,8 +93,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--endpoint", metavar="URL", help="answer from this SPARQL 1.1 endpoint instead of build/")
 
     p = sub.add_parser("export", help="write the dumps (Turtle, N-Triples, JSON-LD, TriG, N-Quads, CSV)")
-    p.add_argument("--format", action="append", choices=["ttl", "nt", "jsonld", "trig", "nquads", "csv"])
-    p.add_argument("--out", help="output directory (default: build/export)")
+    p.add_argument("--format", action="append", choices=formats.DUMPS)
+    p.add_argument("--out", help="output directory (default: the dumps the build wrote, build/export)")
+    p.set_defaults(reads_build=True)
 
     p = sub.add_parser("load", help="push the build atomically to a remote SPARQL 1.1 store")
     p.add_argument("--endpoint", required=True, metavar="URL", help="SPARQL endpoint (Oxigraph: .../query)")
@@ -96,6 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--update-endpoint", metavar="URL", help="SPARQL Update endpoint (default: .../update)")
     p.add_argument("--file", metavar="FILE", help="load this dataset file instead of the build's dataset.nq")
     p.add_argument("--quiet", action="store_true", help="print only the summary")
+    p.set_defaults(reads_build=True)
     p = sub.add_parser("draft", help="draft data/<id>.ttl from a new source text, for a person to review")
     from mediakg.draft.options import add_arguments  # no heavy imports: the options only
 
@@ -159,6 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     module_name, func_name = COMMANDS[args.command].split(":")
     try:
         func = getattr(importlib.import_module(module_name), func_name)
+        _current_build(args)
         return int(func(args) or 0)
     except MediakgError as exc:
         print(f"mediakg {args.command}: {exc}", file=sys.stderr)
@@ -166,6 +175,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"mediakg {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def _current_build(args: argparse.Namespace) -> None:
+    """Commands that read the project's build (``export``, ``load`` without ``--file``) get it as
+    ``args.build``, built first when missing or stale; the others get None."""
+    args.build = None
+    if getattr(args, "reads_build", False) and not getattr(args, "file", None):
+        from mediakg.build import current_build
+
+        args.build = current_build()
 
 
 if __name__ == "__main__":

@@ -120,6 +120,9 @@ ALL: tuple[Format, ...] = (
     _results(ox.QueryResultsFormat.TSV, "tsv"),
 )
 
+#: The dumps ``mediakg export`` writes (``--format`` names; CSV: one table per core class), in that order.
+DUMPS: tuple[str, ...] = ("ttl", "nt", "jsonld", "trig", "nquads", "csv")
+
 #: Web pages: not a data format, but a name that format= and Accept know.
 HTML = "text/html"
 

@@ -7,8 +7,10 @@ mkg:DateBound that justifies it."""
 from __future__ import annotations
 
 import bisect
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import Protocol
 
+from mediakg.draft.core import Draft
 from mediakg.draft.dates import DateExpr, datatype
 from mediakg.draft.dating import Bound, Dating, act_dating, case_dating, dating
 from mediakg.draft.events import Candidate, quote_span
@@ -17,16 +19,29 @@ from mediakg.draft.normalise import slug
 from mediakg.draft.source import Sentence, Span
 from mediakg.draft.turtle import RULE, comment, iri, literal, placeholder_label
 
-if TYPE_CHECKING:
-    from mediakg.draft.render import TurtleWriter
-
 INCIDENT_TYPES = ID + "concept/incident-type/"
+
+
+class Host(Protocol):
+    """What :class:`EventWriter` uses of the :class:`~mediakg.draft.render.TurtleWriter` that owns it (a
+    protocol, so that this module need not import the one that imports it)."""
+
+    d: Draft
+    text: str
+    src: str
+
+    def evidence(self, spans: Iterable[Span | DateExpr | tuple[int, int]], limit: int = 4) -> str: ...
+    def where(self, start: int) -> str: ...
+    def dateline_place(self) -> str | None: ...
+    def document_node(self, document: str) -> list[str]: ...
+    def named_in(self, c: Candidate) -> list[str]: ...
+    def unique(self, full: str) -> str: ...
 
 
 class EventWriter:
     """Renders the meetings, cases, acts and date bounds of one draft (a part of :class:`TurtleWriter`)."""
 
-    def __init__(self, writer: TurtleWriter) -> None:
+    def __init__(self, writer: Host) -> None:
         self.w = writer
         self.d = writer.d
         self.doc_dates = self.d.header.dates

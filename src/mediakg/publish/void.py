@@ -7,10 +7,10 @@ dumps' ``void.ttl`` names the published address, the service's ``/.well-known/vo
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 
-from rdflib import RDF, XSD, Dataset, Graph, Literal, Namespace, URIRef
+import pyoxigraph as ox
+from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV
 
 from mediakg.graph.entail import ENTAILED_GRAPH, ENTAILMENT_ACTIVITY
@@ -20,7 +20,6 @@ VOID = Namespace("http://rdfs.org/ns/void#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 IANA = "https://www.iana.org/assignments/media-types/"
-DATASET_IRI = ID_BASE + "dataset/mediakg"
 
 
 @dataclass
@@ -79,50 +78,51 @@ def _vocabulary(iri: str) -> str | None:
     return best.rstrip("#") if best else None
 
 
-def dataset_stats(dataset: Dataset, base_iri: str = ID_BASE) -> DatasetStats:
-    """Count triples, entities, class members, graph sizes and the vocabularies used in ``dataset``."""
-    union: set = set()
-    graphs: list[GraphStats] = []
-    for graph in dataset.graphs():
-        triples = set(graph)
-        if not triples:
-            continue
-        union |= triples
-        graphs.append(GraphStats(name=str(graph.identifier), triples=len(triples)))
-    members: dict[str, set] = {}
-    vocabularies: set[str] = set()
-    subjects: set = set()
-    predicates: set = set()
-    entities: set = set()
-    sources: set[str] = set()
-    for s, p, o in union:
-        subjects.add(s)
-        predicates.add(p)
-        if isinstance(s, URIRef) and str(s).startswith(base_iri):
-            entities.add(s)
-        if p == RDF.type and isinstance(o, URIRef):
-            members.setdefault(str(o), set()).add(s)
-            if o == MKG.SourceDocument:
-                sources.add(str(s))
-            vocab = _vocabulary(str(o))
-            if vocab:
-                vocabularies.add(vocab)
-        vocab = _vocabulary(str(p))
-        if vocab:
-            vocabularies.add(vocab)
-    classes = Counter({cls: len(subjs) for cls, subjs in members.items()})
-    example = min((str(e) for e in entities if "/person/" in str(e)), default=None)
+_SUBJECTS_QUERY = "SELECT DISTINCT ?s WHERE { ?s ?p ?o }"
+_TRIPLES_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
+_GRAPHS_QUERY = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?g)) } GROUP BY ?g"
+_CLASSES_QUERY = (
+    f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s <{RDF.type}> ?c FILTER(isIRI(?c)) }} GROUP BY ?c"
+)
+_PREDICATES_QUERY = "SELECT DISTINCT ?p WHERE { ?s ?p ?o }"
+_SOURCES_QUERY = f"SELECT DISTINCT ?s WHERE {{ ?s <{RDF.type}> <{MKG.SourceDocument}> FILTER(isIRI(?s)) }}"
+
+
+def dataset_stats(store: ox.Store, base_iri: str = ID_BASE, triples: int | None = None) -> DatasetStats:
+    """Count triples, entities (subject IRIs under ``base_iri``), class members, graph sizes and the
+    vocabularies used in the union of the graphs of ``store`` (each triple once); ``triples``: the number of
+    distinct triples when the caller has it already."""
+
+    def rows(query: str) -> list[ox.QuerySolution]:
+        return list(store.query(query, use_default_graph_as_union=True))  # type: ignore[arg-type]
+
+    subjects = [row[0] for row in rows(_SUBJECTS_QUERY)]
+    entities = [s.value for s in subjects if isinstance(s, ox.NamedNode) and s.value.startswith(base_iri)]
+    if triples is None:
+        triples = int(rows(_TRIPLES_QUERY)[0]["n"].value)
+    graphs = [GraphStats(r["g"].value, int(r["n"].value)) for r in rows(_GRAPHS_QUERY)]
+    classes = {r["c"].value: int(r["n"].value) for r in rows(_CLASSES_QUERY)}
+    predicates = [r["p"].value for r in rows(_PREDICATES_QUERY)]
     return DatasetStats(
-        triples=len(union),
+        triples=triples,
         entities=len(entities),
         classes=dict(sorted(classes.items())),
         graphs=sorted(graphs, key=lambda g: g.name),
-        vocabularies=sorted(vocabularies),
-        sources=sorted(sources),
-        example=example,
+        vocabularies=sorted({v for v in map(_vocabulary, predicates + list(classes)) if v}),
+        sources=sorted(r["s"].value for r in rows(_SOURCES_QUERY)),
+        example=min((e for e in entities if "/person/" in e), default=None),
         distinct_subjects=len(subjects),
         properties=len(predicates),
     )
+
+
+def dataset_iri(base_iri: str = ID_BASE) -> str:
+    """The IRI of the dataset itself (described by VoID), among the entities under ``base_iri``."""
+    return base_iri + "dataset/mediakg"
+
+
+#: The dataset IRI under the default base.
+DATASET_IRI = dataset_iri()
 
 
 def _local_name(iri: str) -> str:
@@ -152,7 +152,8 @@ def void_graph(
         g.bind(prefix, ns)
     g.bind("foaf", FOAF)
     g.bind("mkg", MKG)
-    ds = URIRef(DATASET_IRI)
+    dataset = dataset_iri(base_iri)
+    ds = URIRef(dataset)
     date_type = XSD.dateTime if "T" in created else XSD.date
     date = Literal(created, datatype=date_type)
     g.add((ds, RDF.type, VOID.Dataset))
@@ -195,12 +196,12 @@ def void_graph(
         g.add((ds, DCTERMS.source, URIRef(source)))
         g.add((ds, PROV.wasDerivedFrom, URIRef(source)))
     for cls, count in stats.classes.items():
-        part = URIRef(f"{DATASET_IRI}#class-{_local_name(cls)}")
+        part = URIRef(f"{dataset}#class-{_local_name(cls)}")
         g.add((ds, VOID.classPartition, part))
         g.add((part, VOID["class"], URIRef(cls)))
         g.add((part, VOID.entities, Literal(count)))
     for graph in stats.graphs:
-        subset = URIRef(f"{DATASET_IRI}#graph-{_local_name(graph.name)}")
+        subset = URIRef(f"{dataset}#graph-{_local_name(graph.name)}")
         g.add((ds, VOID.subset, subset))
         g.add((subset, RDF.type, VOID.Dataset))
         g.add((subset, SD.name, URIRef(graph.name)))
@@ -212,7 +213,7 @@ def void_graph(
             g.add((subset, PROV.wasGeneratedBy, URIRef(ENTAILMENT_ACTIVITY)))
     for dump in dumps:
         url = URIRef(public_url + dump_path + dump.filename)
-        dist = URIRef(f"{DATASET_IRI}#dump-{dump.filename}")
+        dist = URIRef(f"{dataset}#dump-{dump.filename}")
         g.add((ds, VOID.dataDump, url))
         g.add((ds, DCAT.distribution, dist))
         g.add((dist, RDF.type, DCAT.Distribution))

@@ -23,8 +23,9 @@ never asked for an outside IRI. Nothing is sticky: every query
 tries the store again, so the service recovers by itself when the store is back.
 
 A background task reads the load manifest every ``refresh_seconds`` (one small query) and, when another
-build went live, re-reads the graph list and size (``info``) and re-writes ``data_dir``: a build-like
-folder (``dataset.nq`` copied from the store, ``summary.json``) from which the linked-data routes and the
+build went live, re-reads the graph list and size (``info``) and re-writes ``data_dir``: a build folder
+(:class:`mediakg.folder.BuildFolder`: ``dataset.nq`` copied from the store, the dumps and VoID,
+``summary.json``, written by the snapshot writer the app hands over) from which the linked-data routes and the
 ETags of every answer take the build fingerprint, the dumps and the VoID description — so the downloads are
 the data the store serves, and ETags change within ``refresh_seconds`` of a load. Without a load manifest
 (a store not filled by ``mediakg load``) the graphs and size are re-read every time instead.
@@ -35,14 +36,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import hashlib
 import json
 import logging
 import shutil
 import tempfile
 import time
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,7 @@ import pyoxigraph as ox
 
 from mediakg import formats
 from mediakg.errors import MediakgError, QueryRejected, QueryTimeout, StoreUnavailable
+from mediakg.folder import BuildFolder, SnapshotWriter
 from mediakg.query import results
 from mediakg.query.base import Executor, ExecutorConfig, QueryOutcome, QueryRequest, StoreInfo
 from mediakg.query.gate import Checked
@@ -100,6 +101,7 @@ class RemoteExecutor(Executor):
         refresh_seconds: float = 5.0,
         health_seconds: float = 5.0,
         health_timeout: float = 2.0,
+        snapshot: SnapshotWriter | None = None,
     ) -> None:
         # No answer cache: the store is the authority on its data, which another `mediakg load` may change
         # before the refresh notices, and which may be down (then the answer is 503, not an old answer).
@@ -115,6 +117,8 @@ class RemoteExecutor(Executor):
         # dumps passes its own, longer limit.
         self._admin = RemoteBackend(endpoint, http_timeout=max(60.0, self.config.timeout))
         self.data_dir = Path(tempfile.mkdtemp(prefix="mediakg-remote-"))
+        #: Writes ``data_dir`` from the copied graphs (None: no copy, no dumps).
+        self.snapshot = snapshot
         #: The gate's verdicts on query texts, most recent last.
         self._verified: OrderedDict[str, Checked] = OrderedDict()
         # The checker gates queries only: no store, no answer cache.
@@ -145,7 +149,7 @@ class RemoteExecutor(Executor):
             await self.refresh()
         except StoreUnavailable as exc:
             log.warning("the store does not answer yet (%s); queries answer 503 until it does", exc)
-            if not (self.data_dir / "summary.json").is_file():
+            if not BuildFolder(self.data_dir).summary_file.is_file():
                 await asyncio.to_thread(self._write_empty_snapshot)
         self._refresher = asyncio.get_running_loop().create_task(self._refresh_loop())
         return self.info
@@ -222,53 +226,43 @@ class RemoteExecutor(Executor):
     # ------------------------------------------------------------------ the data copy for the dumps
 
     def _write_snapshot(self, graphs: list[str], manifest: Mapping[str, str]) -> None:
-        """Copy the live graphs into ``data_dir/dataset.nq`` (one CONSTRUCT per graph) and write
-        ``summary.json`` last: its hash is the build fingerprint the ETags derive from."""
-        digest = hashlib.sha256()
-        # a name of its own: a refresh abandoned at start may still be writing its copy
-        handle, name = tempfile.mkstemp(dir=self.data_dir, suffix=".part")
-        tmp = Path(name)
-        try:
-            with open(handle, "wb") as out:
-                for graph in graphs:
-                    # N-Triples (parsed and re-written by pyoxigraph: a cut answer fails here), each line
-                    # then given its graph: Rust does the per-triple work, 1M triples in seconds.
-                    answer = self._admin.query(
-                        "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
-                        result_format=formats.NTRIPLES,
-                        substitutions={"g": ox.NamedNode(graph)},
-                        timeout=SNAPSHOT_TIMEOUT,
-                    )
-                    body = answer.body
-                    if answer.media_type != formats.NTRIPLES:  # a store that answered in another syntax
-                        triples = ox.parse(body, format=ox.RdfFormat.from_media_type(answer.media_type))
-                        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
-                    suffix = f" <{graph}> .\n".encode()
-                    for line in body.splitlines():
-                        if line.endswith(b" ."):
-                            quad = line[:-2] + suffix
-                            digest.update(quad)
-                            out.write(quad)
-            tmp.replace(self.data_dir / "dataset.nq")
-        finally:
-            tmp.unlink(missing_ok=True)
-        summary = {
+        """Make ``data_dir`` a build folder of the live graphs, with their dumps and VoID: the snapshot
+        writer (:func:`mediakg.publish.snapshot.write_snapshot`, given by the app) writes what
+        :meth:`_live_quads` copies, ``summary.json`` last (its hash is the fingerprint of the ETags)."""
+        if self.snapshot is None:
+            return
+        facts = {
             "built_at": manifest.get("modified") or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "source": f"SPARQL endpoint {self.endpoint}",
             "load": dict(manifest),
             "graphs": len(graphs),
-            "dataset_sha256": digest.hexdigest(),
         }
-        self._write_summary(summary)
+        self.snapshot(BuildFolder(self.data_dir), self._live_quads(graphs), facts)
+
+    def _live_quads(self, graphs: list[str]) -> Iterator[bytes]:
+        """The live graphs as N-Quads lines (one CONSTRUCT per graph)."""
+        for graph in graphs:
+            # N-Triples (parsed and re-written by pyoxigraph: a cut answer fails here), each line then given
+            # its graph: Rust does the per-triple work, 1M triples in seconds.
+            answer = self._admin.query(
+                "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
+                result_format=formats.NTRIPLES,
+                substitutions={"g": ox.NamedNode(graph)},
+                timeout=SNAPSHOT_TIMEOUT,
+            )
+            body = answer.body
+            if answer.media_type != formats.NTRIPLES:  # a store that answered in another syntax
+                triples = ox.parse(body, format=ox.RdfFormat.from_media_type(answer.media_type))
+                body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+            suffix = f" <{graph}> .\n".encode()
+            for line in body.splitlines():
+                if line.endswith(b" ."):
+                    yield line[:-2] + suffix
 
     def _write_empty_snapshot(self) -> None:
-        (self.data_dir / "dataset.nq").write_text("", encoding="utf-8")
-        self._write_summary({"source": f"SPARQL endpoint {self.endpoint}", "status": "store unavailable"})
-
-    def _write_summary(self, summary: Mapping[str, Any]) -> None:
-        tmp = self.data_dir / "summary.json.part"
-        tmp.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        tmp.replace(self.data_dir / "summary.json")
+        if self.snapshot is not None:
+            facts = {"source": f"SPARQL endpoint {self.endpoint}", "status": "store unavailable"}
+            self.snapshot(BuildFolder(self.data_dir), (), facts)
 
     # ------------------------------------------------------------------ health
 

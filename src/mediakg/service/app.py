@@ -16,6 +16,7 @@ by the executor's copy of the store's data (``data_dir``), from which ETags, dum
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -28,6 +29,9 @@ from fastapi.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mediakg.errors import MediakgError, StoreUnavailable, UsageError, retry_headers
+from mediakg.folder import BuildFolder
+from mediakg.graph.namespaces import ID_BASE
+from mediakg.publish.snapshot import write_snapshot
 from mediakg.query.base import Executor
 from mediakg.query.pool import WorkerPool
 from mediakg.query.remote import RemoteExecutor
@@ -42,12 +46,16 @@ def create_app(settings: Settings, *, endpoint: str | None = None) -> FastAPI:
     ``endpoint`` is given, for the remote SPARQL 1.1 store at that URL."""
     executor: Executor
     if endpoint:
-        remote = RemoteExecutor(endpoint, settings.executor_config())
+        settings = dataclasses.replace(settings, base_iri=settings.base_iri or ID_BASE)
+        # the copy of the store's graphs, with its dumps, is written by the publish layer
+        snapshot = functools.partial(write_snapshot, base_iri=settings.base_iri)
+        remote = RemoteExecutor(endpoint, settings.executor_config(), snapshot=snapshot)
         settings = dataclasses.replace(settings, data=remote.data_dir)
         executor, serving = remote, endpoint
     else:
         if settings.data is None:
             raise UsageError("no data to serve: settings.data must name a build directory or an RDF file")
+        settings = dataclasses.replace(settings, base_iri=settings.base_iri or built_base_iri(settings.data))
         data = Path(settings.data)
         executor = WorkerPool(
             data, settings.executor_config(), fingerprint=lambda: caching.build_fingerprint(data)[0]
@@ -108,6 +116,11 @@ def create_app(settings: Settings, *, endpoint: str | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(validate_page.router)
     return app
+
+
+def built_base_iri(data: Path) -> str:
+    """The base IRI the build at ``data`` was made with (ID_BASE for a build without one, or a file)."""
+    return (BuildFolder(data).base_iri() if Path(data).is_dir() else None) or ID_BASE
 
 
 def sandbox_banner(state: str | None) -> str:

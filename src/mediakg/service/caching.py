@@ -33,10 +33,7 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import Response
 
-_FINGERPRINT_FILES = ("summary.json", "dataset.nq", "dataset.trig")
-# (path, mtime_ns, size) -> hex digest; rehash only when the file changes.
-_cache: dict[tuple[str, int, int], str] = {}
-
+from mediakg.folder import fingerprint
 
 #: Seconds a build's fingerprint is used without looking at its files again: every answer carries
 #: validators, and the stat() calls per request are a measurable part of a light query's cost.
@@ -44,36 +41,17 @@ RECHECK_SECONDS = 1.0
 _recent: dict[Path, tuple[float, tuple[str, datetime]]] = {}
 
 
-def file_fingerprint(path: Path) -> tuple[str, datetime]:
-    """SHA-256 of ``path`` (cached while mtime and size stay the same) and its mtime (UTC, whole seconds)."""
-    stat = path.stat()
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
-    digest = _cache.get(key)
-    if digest is None:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        _cache[key] = digest
-    return digest, datetime.fromtimestamp(int(stat.st_mtime), UTC)
-
-
 def build_fingerprint(location: Path) -> tuple[str, datetime]:
-    """Fingerprint of a build folder (its ``summary.json``, else its dataset file) or of a dataset file
-    (at most :data:`RECHECK_SECONDS` old)."""
+    """Fingerprint of a build folder or of a dataset file (:func:`mediakg.folder.fingerprint`), at most
+    :data:`RECHECK_SECONDS` old."""
     recent = _recent.get(location)
     now = time.monotonic()
     if recent is not None and now - recent[0] < RECHECK_SECONDS:
         return recent[1]
-    answer = _build_fingerprint(location)
+    found = fingerprint(location)
+    answer = (found.digest, found.modified)
     _recent[location] = (now, answer)
     return answer
-
-
-def _build_fingerprint(location: Path) -> tuple[str, datetime]:
-    if location.is_file():
-        return file_fingerprint(location)
-    for name in _FINGERPRINT_FILES:
-        if (location / name).is_file():
-            return file_fingerprint(location / name)
-    raise FileNotFoundError(f"no build in {location}")
 
 
 def make_etag(fingerprint: str, variant: str = "") -> str:

@@ -9,26 +9,49 @@ start and again whenever another load goes live, so they always match what the e
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import socket
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from mediakg.errors import MediakgError, UsageError
+from mediakg.folder import BuildFolder
+from mediakg.graph.namespaces import ID_BASE
 from mediakg.paths import project_paths
 from mediakg.service.settings import Settings
 from mediakg.store.local import check_readable
 
 
-def resolve_data(data: str | Path | None) -> Path:
-    """The data to serve: the given file/build directory, else the project build (rebuilt if stale)."""
-    if data is not None:
-        path = Path(data)
-        if not path.exists():
-            raise UsageError(f"--data {path}: no such file or directory")
-        return path.resolve()
-    from mediakg.build import ensure_build
+def resolve_data(data: str | Path | None, base_iri: str | None, scratch: contextlib.ExitStack) -> Path:
+    """The build folder to serve: the given build directory; a snapshot of the given dataset file
+    (:func:`mediakg.publish.snapshot.snapshot_file`) in a temporary folder that ``scratch`` removes; else the
+    project build (rebuilt if stale, or made with another ``base_iri``).
 
-    return ensure_build(project_paths())
+    A build directory made with another base IRI than ``base_iri`` is a UsageError: its exports describe
+    its own, and serving only reads them."""
+    if data is None:
+        from mediakg.build import ensure_build
+
+        return ensure_build(project_paths(), base_iri=base_iri)
+    path = Path(data)
+    if not path.exists():
+        raise UsageError(f"--data {path}: no such file or directory")
+    path = path.resolve()
+    check_readable(path)  # fail here with a plain message rather than in the workers
+    if path.is_dir():
+        built = BuildFolder(path).base_iri() or ID_BASE
+        if base_iri is not None and base_iri != built:
+            raise UsageError(
+                f"--base-iri {base_iri}: {path} was built with base IRI {built}, which its dumps and VoID "
+                f"describe; rebuild it with `mediakg build --base-iri {base_iri}`"
+            )
+        return path
+    from mediakg.publish.snapshot import snapshot_file
+
+    folder = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="mediakg-data-"))) / "build"
+    return snapshot_file(path, folder, base_iri=base_iri or ID_BASE).path
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -53,26 +76,37 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from mediakg.query.pool import prestart
 
     prestart()  # the worker's imports in the forkserver, alongside the web process's below
+    endpoint = getattr(args, "endpoint", None)
+    if endpoint and args.data:
+        raise UsageError("give either --data (serve a file or build) or --endpoint (serve a remote store)")
+    from_env = Settings.from_env()
+    base_iri = getattr(args, "base_iri", None) or from_env.base_iri
+    if endpoint:
+        check_endpoint_url(endpoint)
+    # uvicorn stops on SIGTERM, then raises it again: as an exception it unwinds the stack below, so that the
+    # temporary snapshot of a dataset file is removed
+    signal.signal(signal.SIGTERM, _terminated)
+    with contextlib.ExitStack() as scratch:
+        data = None if endpoint else resolve_data(args.data or from_env.data, base_iri, scratch)
+        return _serve(args, endpoint, data, base_iri)
+
+
+def _terminated(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _serve(args: argparse.Namespace, endpoint: str | None, data: Path | None, base_iri: str | None) -> int:
     import uvicorn
 
     from mediakg.service.app import create_app
 
-    endpoint = getattr(args, "endpoint", None)
-    if endpoint and args.data:
-        raise UsageError("give either --data (serve a file or build) or --endpoint (serve a remote store)")
-    if endpoint:
-        check_endpoint_url(endpoint)
-        data = None
-    else:
-        data = resolve_data(args.data or Settings.from_env().data)
-        check_readable(data)  # fail here with a plain message rather than in the workers
     settings = Settings.from_env(
         host=args.host,
         port=args.port,
         timeout=args.timeout,
         workers=args.workers,
         allow_worker_network=getattr(args, "allow_worker_network", None),
-        base_iri=getattr(args, "base_iri", None),
+        base_iri=base_iri,
         data=data,
     )
     sock = listen(settings.host, settings.port)
@@ -80,7 +114,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     shown = f"[{host}]" if ":" in host else host
     base = f"http://{shown}:{port}"
     print(
-        f"mediakg serve: {endpoint or settings.data} at {base}/ "
+        f"mediakg serve: {endpoint or args.data or settings.data} at {base}/ "
         f"(SPARQL endpoint {base}/sparql, questions {base}/api)",
         flush=True,
     )

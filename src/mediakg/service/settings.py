@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from mediakg.errors import UsageError
-from mediakg.graph.namespaces import ID_BASE
 from mediakg.query.base import ExecutorConfig
 
 ENV_PREFIX = "MEDIAKG_SERVICE_"
@@ -37,8 +36,10 @@ class Settings(ExecutorConfig):
     validate_concurrency: int = 2
     #: ``POST /validate``: address-space limit of each validation process (RLIMIT_AS), in MiB; 0: none.
     validate_memory_limit_mb: int = 2048
-    #: Public base of entity IRIs (used by the linked-data pages).
-    base_iri: str = ID_BASE
+    #: Public base of entity IRIs: ``/id/<path>`` answers ``<base_iri><path>``. None: the base the served
+    #: build was made with (``mediakg build --base-iri``), which its VoID and entity counts describe; a
+    #: build without one, a data file or a remote store: ID_BASE.
+    base_iri: str | None = None
     #: Origins allowed by CORS.
     cors_origins: tuple[str, ...] = field(default=("*",))
 
@@ -73,6 +74,8 @@ def _convert(name: str, raw: str) -> Any:
     try:
         if name == "data":
             return Path(raw)
+        if default.default is None:  # optional text (base_iri)
+            return raw
         if name == "cors_origins":
             return tuple(o.strip() for o in raw.split(",") if o.strip())
         if kind is bool:

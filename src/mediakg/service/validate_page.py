@@ -32,9 +32,9 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from mediakg import formats
 from mediakg.errors import MediakgError
+from mediakg.folder import BuildFolder
 from mediakg.paths import project_paths
 from mediakg.progress import PARSE
-from mediakg.publish.export import dataset_file
 from mediakg.service import conneg, openapi_validate, validate_worker
 from mediakg.service.pages.common import data_location, page
 from mediakg.service.settings import Settings
@@ -304,7 +304,7 @@ def served_file(request: Request) -> Path:
     503 while there is none (a remote store not copied yet)."""
     location = data_location(request)
     try:
-        return dataset_file(location) if location.is_dir() else location
+        return BuildFolder(location).dataset_file() if location.is_dir() else location
     except MediakgError as exc:
         raise RequestError(503, f"the served data is not available yet: {exc}", RETRY_STOPPED) from None
 

@@ -47,6 +47,7 @@ from typing import Any, Literal
 import pyoxigraph as ox
 
 from mediakg.errors import MediakgError, StoreUnavailable, UsageError
+from mediakg.folder import BuildFolder
 from mediakg.graph.namespaces import ID_BASE
 from mediakg.store.remote import (
     DCT,
@@ -405,17 +406,16 @@ def endpoints(endpoint: str, store_endpoint: str | None, update_endpoint: str | 
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    """``mediakg load --endpoint URL [--store-endpoint URL] [--update-endpoint URL] [--file FILE]``."""
-    from mediakg.build import NQUADS, ensure_build
-    from mediakg.paths import project_paths
-
+    """``mediakg load --endpoint URL [--store-endpoint URL] [--update-endpoint URL] [--file FILE]``: the
+    ``--file``, else the N-Quads of ``args.build`` (the current build, made so by the command line)."""
     store_endpoint, update_endpoint = endpoints(args.endpoint, args.store_endpoint, args.update_endpoint)
     if args.file:
         dataset = Path(args.file)
         if not dataset.is_file():
             raise UsageError(f"no such dataset file: {dataset}")
     else:
-        dataset = ensure_build(project_paths()) / NQUADS
+        build: BuildFolder = args.build
+        dataset = build.nquads
     progress: Progress = (lambda _msg: None) if args.quiet else (lambda msg: print(msg, flush=True))
     backend = RemoteBackend(args.endpoint)
     report = load_dataset(dataset, backend, GraphStore(store_endpoint, update_endpoint), progress=progress)

@@ -12,27 +12,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from mediakg import formats
 from mediakg.errors import MediakgError
+from mediakg.folder import NQUADS, STORE, BuildFolder
 from mediakg.graph import untrusted
 from mediakg.graph.entail import ENTAILED_GRAPH, entail_store
-
-STORE_DIR = "store"
-NQUADS = "dataset.nq"
-
-#: File extensions the loader understands (pyoxigraph guesses the format from them).
-_FORMATS = {
-    ".trig": ox.RdfFormat.TRIG,
-    ".nq": ox.RdfFormat.N_QUADS,
-    ".nquads": ox.RdfFormat.N_QUADS,
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".turtle": ox.RdfFormat.TURTLE,
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".n3": ox.RdfFormat.N3,
-    ".rdf": ox.RdfFormat.RDF_XML,
-    ".owl": ox.RdfFormat.RDF_XML,
-    ".xml": ox.RdfFormat.RDF_XML,
-    ".jsonld": ox.RdfFormat.JSON_LD,
-}
 
 
 def open_store(location: Path | str) -> ox.Store:
@@ -44,14 +28,15 @@ def open_store(location: Path | str) -> ox.Store:
     """
     path = Path(location)
     if path.is_dir():
-        if (path / STORE_DIR).is_dir():
+        folder = BuildFolder(path)
+        if folder.has_store():
             try:
-                return ox.Store.read_only(str(path / STORE_DIR))
+                return ox.Store.read_only(str(folder.store))
             except OSError as exc:
-                raise MediakgError(f"cannot open the store {path / STORE_DIR}: {exc}") from exc
-        if (path / NQUADS).is_file():
-            return load_file(path / NQUADS)
-        raise MediakgError(f"{path} holds neither {STORE_DIR}/ nor {NQUADS}: not a build directory")
+                raise MediakgError(f"cannot open the store {folder.store}: {exc}") from exc
+        if folder.nquads.is_file():
+            return load_file(folder.nquads)
+        raise MediakgError(f"{path} holds neither {STORE}/ nor {NQUADS}: not a build directory")
     return load_file(path)
 
 
@@ -62,10 +47,7 @@ def load_file(path: Path) -> ox.Store:
     named questions read them instead of property paths."""
     if not path.is_file():
         raise MediakgError(f"{path}: no such file")
-    rdf_format = _FORMATS.get(path.suffix.lower())
-    if rdf_format is None:
-        known = ", ".join(sorted(_FORMATS))
-        raise MediakgError(f"{path}: unknown RDF file extension (known: {known})")
+    rdf_format = file_format(path)
     untrusted.check_file(path)  # RDF/XML entity bombs (pyoxigraph expands them), JSON-LD remote contexts
     store = ox.Store()
     try:
@@ -88,15 +70,22 @@ def check_readable(location: Path | str) -> None:
         return
     if not path.is_file():
         raise MediakgError(f"{path}: no such file")
-    rdf_format = _FORMATS.get(path.suffix.lower())
-    if rdf_format is None:
-        raise MediakgError(f"{path}: unknown RDF file extension (known: {', '.join(sorted(_FORMATS))})")
+    rdf_format = file_format(path)
     untrusted.check_file(path)
     try:
         for _ in ox.parse(path=str(path), format=rdf_format):
             pass
     except (SyntaxError, ValueError, OSError) as exc:
         raise MediakgError(f"cannot load {path}: {exc}") from exc
+
+
+def file_format(path: Path) -> ox.RdfFormat:
+    """pyoxigraph's format for ``path`` by its extension (:mod:`mediakg.formats`); MediakgError naming the
+    known extensions otherwise."""
+    try:
+        return formats.by_extension(path).rdf
+    except formats.UnknownFormat as exc:
+        raise MediakgError(f"{path}: {exc}") from None
 
 
 def named_graphs(store: ox.Store) -> list[str]:

@@ -17,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import URIRef
 
 from mediakg.errors import MediakgError
@@ -74,15 +75,18 @@ def posted_input(data: bytes, name: str) -> InputFile:
 
 def split_by_graph(parsed: ParsedFile, label: str) -> list[ParsedFile]:
     """One part per named graph of ``parsed``, each displayed as ``<label> <graph>``."""
-    quads: dict[URIRef, list] = defaultdict(list)
+    quads: dict[str, list[ox.Quad]] = defaultdict(list)
     for quad in parsed.quads:
-        quads[quad[3]].append(quad)
-    parts = []
-    for graph, own in quads.items():
-        part = ParsedFile(InputFile(parsed.input.path, str(graph), f"{label} {short(graph)}"), own)
-        part.subjects = {q[0] for q in own}
-        parts.append(part)
-    return parts
+        quads[quad.graph_name.value].append(quad)
+    return [
+        ParsedFile(
+            InputFile(parsed.input.path, graph, f"{label} {short(URIRef(graph))}"),
+            own,
+            {q.subject for q in own},
+            (graph,),
+        )
+        for graph, own in quads.items()
+    ]
 
 
 def validate_posted(
@@ -104,7 +108,7 @@ def validate_posted(
     if isinstance(mine, Problem):
         return _finish(report, [mine], started)
     report.parsed, report.triples = True, len(mine.quads)
-    report.graphs = [str(g) for g in dict.fromkeys(q[3] for q in mine.quads)]
+    report.graphs = list(dict.fromkeys(q.graph_name.value for q in mine.quads))
     parts = split_by_graph(_parse_served(served), "served graph")
     report.replaced = sorted(p.input.graph for p in parts if p.input.graph in report.graphs)
     dropped = {*report.graphs, ENTAILED_GRAPH}
@@ -113,7 +117,7 @@ def validate_posted(
     if shapes.problems:
         raise MediakgError(f"the shapes do not parse: {shapes.problems[0].render()}")
     outcome = validate(merged, shapes.graph, None, validator)
-    report.engine, report.data_triples = outcome.engine, len(merged.dataset)
+    report.engine, report.data_triples = outcome.engine, len(merged)
     problems = outcome.problems
     if sources is not None and sources.is_dir():
         quotes = check_quotes(merged.union(), sources, merged.locate, only_known=True)

@@ -14,15 +14,16 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pyshacl
-from rdflib import RDF, SH, BNode, Graph, Literal, URIRef
+from rdflib import RDF, SH, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
 from mediakg.errors import MediakgError
 from mediakg.graph.merge import Merged
 from mediakg.graph.namespaces import PREFIXES
-from mediakg.graph.parse import InputFile, parse_file
-from mediakg.graph.terms import DataView, anchor, describe, oxigraph_to_rdflib, rdflib_to_oxigraph, short
+from mediakg.graph.parse import InputFile, parse_file, quiet_rdflib
+from mediakg.graph.terms import DataView, anchor, describe, oxigraph_to_rdflib, short
+from mediakg.graph.view import StoreGraph
 from mediakg.progress import VIOLATION, WARNING, Problem
 from mediakg.validation.quotes import check_quotes
 from mediakg.validation.shacl_oxigraph import (
@@ -88,7 +89,7 @@ def load_shapes(shape_files: list[InputFile]) -> Shapes:
         if isinstance(result, Problem):
             shapes.problems.append(result)
         else:
-            shapes.graph.addN((s, p, o, shapes.graph) for s, p, o, _ in result.quads)
+            shapes.graph.addN((s, p, o, shapes.graph) for s, p, o in result.rdflib_triples())
     return shapes
 
 
@@ -161,19 +162,10 @@ def shacl_problems(merged: Merged, union: Graph, shapes: Graph) -> tuple[list[Pr
 
 
 def dataset_store(merged: Merged) -> ox.Store:
-    """The merged data in an in-memory pyoxigraph store, one named graph per source graph (blank nodes
-    keep their rdflib labels, so results name the same nodes)."""
+    """The merged data in an in-memory pyoxigraph store, one named graph per source graph (the blank nodes
+    are those of the merged quads, so results name the same nodes)."""
     store = ox.Store()
-    bnodes: dict[BNode, ox.BlankNode] = {}
-    store.bulk_extend(
-        ox.Quad(
-            rdflib_to_oxigraph(s, bnodes),
-            rdflib_to_oxigraph(p, bnodes),
-            rdflib_to_oxigraph(o, bnodes),
-            ox.NamedNode(str(g)),
-        )
-        for s, p, o, g in merged.dataset.quads()
-    )
+    store.bulk_extend(merged.quads())
     return store
 
 
@@ -242,22 +234,34 @@ def choose_engine(validator: str, triples: int) -> str:
     return validator
 
 
-def validate(merged: Merged, shapes: Graph, sources: Path | None, validator: str = "auto") -> Outcome:
+def validate(
+    merged: Merged,
+    shapes: Graph,
+    sources: Path | None,
+    validator: str = "auto",
+    store: ox.Store | None = None,
+) -> Outcome:
     """Run every check over the merged data. ``sources`` = folder of source texts (None: skip quote check);
-    ``validator`` = SHACL engine (see :data:`VALIDATORS`)."""
+    ``validator`` = SHACL engine (see :data:`VALIDATORS`); ``store`` = the merged data already in a
+    pyoxigraph store (the build's), else one is made when the oxigraph engine runs."""
 
-    engine = choose_engine(validator, len(merged.dataset))
-    union = merged.union() if engine == "pyshacl" or sources is not None else None
+    engine = choose_engine(validator, len(merged))
+    union: Graph | None = merged.union() if engine == "pyshacl" else None
+    if union is None:
+        store = store if store is not None else dataset_store(merged)
     checked: dict[str, int] = {}
     problems: list[Problem] = []
     if sources is not None:
-        quote_check = check_quotes(union, sources, merged.locate)
+        # the rdflib union where there is one; else the store, read through rdflib's graph API
+        with quiet_rdflib():  # ill-typed literals: reported below
+            quote_check = check_quotes(
+                union if union is not None else StoreGraph(store), sources, merged.locate
+            )
         problems += quote_check.problems
         checked = dict(quote_check.checked)
-    if engine == "pyshacl":
+    if union is not None:
         problems = literal_problems(merged, union) + problems
         shacl, report = shacl_problems(merged, union, shapes)
     else:
-        store = dataset_store(merged)
         shacl, report = store_problems(store, shapes, lambda n: locate(merged, store, n))
     return Outcome(shacl + problems, report, checked, sources is not None, engine)

@@ -1,21 +1,20 @@
 """The dumps of the served build and their VoID / DCAT description: ``/download``, ``/download/<file>``,
 ``/.well-known/void``.
 
-Moved as it was from ``service/linked_data.py``; only the imports changed (the helpers are in
-:mod:`.common`, the negotiated document answer in :mod:`.docs`) and the page names its nav section.
+The build (:class:`mediakg.folder.BuildFolder`) wrote the dumps and their manifest; these routes only read
+them. A dataset file served as it is has none (404 saying so).
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
 from pathlib import Path
 
 from fastapi import APIRouter, Request
 from rdflib import Graph
 from starlette.responses import FileResponse, Response
 
-from mediakg.publish.export import export_build, export_dataset, load_dataset, read_manifest
+from mediakg.folder import BuildFolder
 from mediakg.publish.void import DatasetStats, Dump, void_graph
 from mediakg.service import caching
 from mediakg.service.pages.common import (
@@ -31,29 +30,20 @@ from mediakg.service.pages.common import (
 from mediakg.service.pages.docs import doc_response
 
 router = APIRouter()
-_export_lock = threading.Lock()
+
+
+class NoExport(Exception):
+    """The served data has no dumps (a dataset file served as it is)."""
 
 
 def current_export(location: Path) -> tuple[Path, dict]:
-    """The export folder of the served build, (re)written first when missing or from another build."""
-    fingerprint, _ = caching.build_fingerprint(location)
-    if location.is_dir():
-        out = location / "export"
-    else:
-        import tempfile
-
-        out = Path(tempfile.gettempdir()) / f"mediakg-export-{fingerprint[:16]}"
-    with _export_lock:
-        manifest = read_manifest(out)
-        if manifest is None or manifest.get("build_hash") != fingerprint:
-            if location.is_dir():
-                export_build(location, out)
-                manifest = read_manifest(out) or {}
-                manifest["build_hash"] = fingerprint  # the caching module hashes the same file
-            else:
-                export_dataset(load_dataset(location), out, build_hash=fingerprint)
-            manifest = read_manifest(out) or {}
-    return out, manifest
+    """The export folder of the served build and its manifest. The build (or the snapshot of a file or of a
+    remote store) wrote them; the service only reads them. NoExport when there are none."""
+    folder = BuildFolder(location)
+    manifest = folder.manifest() if location.is_dir() else None
+    if manifest is None:
+        raise NoExport(f"No dumps here: {location.name} was served as it is, without an export.")
+    return folder.export, manifest
 
 
 def _void(request: Request, manifest: dict) -> Graph:
@@ -64,14 +54,17 @@ def _void(request: Request, manifest: dict) -> Graph:
         public_url=public_url(request),
         dumps=dumps,
         created=manifest["created"],
-        base_iri=base_iri(request),
+        base_iri=manifest.get("base_iri") or base_iri(request),  # the IRIs the statistics counted
     )
 
 
 @router.api_route("/.well-known/void", methods=["GET", "HEAD"], include_in_schema=False)
 async def void(request: Request) -> Response:
     """The VoID + DCAT description of the dataset (Turtle by default)."""
-    _, manifest = await asyncio.to_thread(current_export, data_location(request))
+    try:
+        _, manifest = await asyncio.to_thread(current_export, data_location(request))
+    except NoExport as exc:
+        return not_found(request, HTML, str(exc))
     g = _void(request, manifest)
     return doc_response(
         request, g, "void", lambda alts: Response(g.serialize(format="turtle"), media_type="text/turtle")
@@ -85,7 +78,10 @@ async def download_page(request: Request) -> Response:
     cached = caching.conditional_response(request, etag, modified)
     if cached is not None:
         return cached
-    _, manifest = await asyncio.to_thread(current_export, data_location(request))
+    try:
+        _, manifest = await asyncio.to_thread(current_export, data_location(request))
+    except NoExport as exc:
+        return not_found(request, HTML, str(exc))
     context = {
         "title": "Downloads",
         "dumps": manifest["dumps"],
@@ -98,7 +94,10 @@ async def download_page(request: Request) -> Response:
 @router.api_route("/download/{filename}", methods=["GET", "HEAD"], include_in_schema=False)
 async def download(request: Request, filename: str) -> Response:
     """One dump; ``.gz`` for the compressed file, or the plain name with ``Accept-Encoding: gzip``."""
-    out, manifest = await asyncio.to_thread(current_export, data_location(request))
+    try:
+        out, manifest = await asyncio.to_thread(current_export, data_location(request))
+    except NoExport as exc:
+        return not_found(request, HTML, str(exc))
     known = {d["filename"]: d["media_type"] for d in manifest["dumps"]} | {"void.ttl": "text/turtle"}
     plain = filename[:-3] if filename.endswith(".gz") else filename
     if plain not in known or not (out / plain).is_file():

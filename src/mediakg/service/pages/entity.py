@@ -18,7 +18,7 @@ from starlette.responses import RedirectResponse, Response
 
 from mediakg.graph.namespaces import MKG
 from mediakg.publish import describe
-from mediakg.publish.void import DATASET_IRI
+from mediakg.publish.void import dataset_iri
 from mediakg.service import caching
 from mediakg.service.pages import caches
 from mediakg.service.pages.common import (
@@ -63,7 +63,7 @@ async def entity(request: Request, path: str) -> Response:
         return cached
     g = await description(request, iri)
     if len(g) == 0:
-        if iri == DATASET_IRI:
+        if iri == dataset_iri(lk.base_iri):
             return RedirectResponse(f"{lk.root}/.well-known/void", status_code=303)
         return not_found(request, media, f"No entity has the IRI {iri}.")
     if media != HTML:
