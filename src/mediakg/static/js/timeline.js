@@ -211,7 +211,12 @@
       return !law || !law.start || inRange({ start: law.start, shape: "day" }, values.from, values.to);
     }
     const container = document.getElementById("timeline");
+    // vis keeps the timeline invisible (and its links unfocusable) until its first draw is complete: the page
+    // says it is ready only then
+    let initialDraw;
+    const drawnOnce = new Promise((resolve) => (initialDraw = resolve));
     const timeline = new vis.Timeline(container, view, groups, {
+      onInitialDrawComplete: () => initialDraw(),
       // the first view: where the incidents are (most items); "Show all" fits everything
       ...(windowOf(data.items.filter((i) => i.kind !== "meeting")) || {}),
       locale: "en",
@@ -287,6 +292,7 @@
       });
     }
     apply(new URL(location.href).searchParams.toString() !== ""); // filters from the URL: show what they leave
+    await drawnOnce;
     page.dataset.ready = "true";
   }
   main();
