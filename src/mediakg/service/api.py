@@ -34,6 +34,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BeforeValidator
 
+from mediakg import formats
 from mediakg.errors import MediakgError, retry_headers
 from mediakg.paths import project_paths
 from mediakg.questions import answers, entities
@@ -56,13 +57,12 @@ from mediakg.service.http import client_address
 JSON = "application/json"
 #: What a question can answer with, in order of preference (the first is the default).
 OFFERS: tuple[str, ...] = (JSON, conneg.SPARQL_JSON, conneg.CSV, conneg.SPARQL_XML, conneg.TSV)
-#: ``format=`` values.
+#: ``format=`` values: the registry's result formats by name, except that ``json`` is the API's own JSON
+#: (the SPARQL results JSON is ``sparql-json``).
 FORMATS: dict[str, str] = {
+    **{f.name: f.media_type for f in formats.RESULTS},
     "json": JSON,
-    "csv": conneg.CSV,
-    "tsv": conneg.TSV,
-    "xml": conneg.SPARQL_XML,
-    "sparql-json": conneg.SPARQL_JSON,
+    "sparql-json": formats.SPARQL_JSON,
 }
 #: Patterns of the parameter types that have one (integers are typed, strings take anything).
 PATTERNS = {"date": DATE_PATTERN, "iri": IRI_PATTERN}

@@ -27,12 +27,33 @@ _IMMUTABLE = "public, max-age=31536000, immutable"
 _REVALIDATE = "no-cache"
 
 router = APIRouter(include_in_schema=False)
-_files = StaticFiles(directory=VENDOR, check_dir=False)
 
 
-@functools.cache
-def _version(name: str) -> str:
-    return hashlib.sha256((VENDOR / name).read_bytes()).hexdigest()[:12]
+class VersionedFiles:
+    """Files of one folder served with ETag and Last-Modified, linked with their content hash as ``?v=``:
+    asked for with the current hash they are kept a year, otherwise revalidated."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._files = StaticFiles(directory=directory, check_dir=False)
+
+    @functools.cache  # noqa: B019 (one instance per folder, for the life of the process)
+    def version(self, name: str) -> str:
+        """The first 12 hex digits of the file's SHA-256."""
+        return hashlib.sha256((self.directory / name).read_bytes()).hexdigest()[:12]
+
+    async def response(self, request: Request, name: str) -> Response:
+        """The file ``name`` (404/405 as plain text), with its cache headers."""
+        try:
+            response = await self._files.get_response(name, request.scope)
+        except HTTPException as exc:
+            return Response(f"{exc.detail.lower()}\n", status_code=exc.status_code, media_type="text/plain")
+        current = response.status_code in (200, 304) and request.query_params.get("v") == self.version(name)
+        response.headers["Cache-Control"] = _IMMUTABLE if current else _REVALIDATE
+        return response
+
+
+_vendor = VersionedFiles(VENDOR)
 
 
 def vendor_url(name: str) -> str:
@@ -41,19 +62,13 @@ def vendor_url(name: str) -> str:
     Raises FileNotFoundError naming the file and the command that builds it when it is missing."""
     if not (VENDOR / name).is_file():
         raise FileNotFoundError(f"{VENDOR / name} is missing: build it with `{BUILD_COMMAND}`")
-    return f"{VENDOR_PATH}{name}?v={_version(name)}"
+    return f"{VENDOR_PATH}{name}?v={_vendor.version(name)}"
 
 
 @router.api_route(VENDOR_PATH + "{name:path}", methods=["GET", "HEAD"])
 async def vendored(request: Request, name: str) -> Response:
     """A vendored browser library (scripts, styles, LICENSES.txt), with ETag and Last-Modified."""
-    try:
-        response = await _files.get_response(name, request.scope)
-    except HTTPException as exc:
-        return Response(f"{exc.detail.lower()}\n", status_code=exc.status_code, media_type="text/plain")
-    current = response.status_code in (200, 304) and request.query_params.get("v") == _version(name)
-    response.headers["Cache-Control"] = _IMMUTABLE if current else _REVALIDATE
-    return response
+    return await _vendor.response(request, name)
 
 
 @router.get("/docs")

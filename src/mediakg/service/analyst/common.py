@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -12,43 +11,29 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
-from starlette.exceptions import HTTPException
-from starlette.staticfiles import StaticFiles
 
 from mediakg.graph.namespaces import ID_BASE, ONTOLOGY_IRI, PREFIXES
 from mediakg.service import conneg
-from mediakg.service.docs_pages import vendor_url
+from mediakg.service.docs_pages import VersionedFiles, vendor_url
 
 PACKAGE = Path(__file__).resolve().parents[2]
 SCRIPTS = PACKAGE / "static" / "js"
 SCRIPTS_PATH = "/static/js/"
 templates = Jinja2Templates(directory=str(PACKAGE / "templates"))
-_IMMUTABLE = "public, max-age=31536000, immutable"
-_files = StaticFiles(directory=SCRIPTS, check_dir=False)
+_scripts = VersionedFiles(SCRIPTS)
 
 router = APIRouter(include_in_schema=False)
 
 
-@functools.cache
-def _version(name: str) -> str:
-    return hashlib.sha256((SCRIPTS / name).read_bytes()).hexdigest()[:12]
-
-
 def script_url(root: str, name: str) -> str:
     """URL of the page script ``name`` (under ``static/js/``) with its content hash as ``?v=``."""
-    return f"{root}{SCRIPTS_PATH}{name}?v={_version(name)}"
+    return f"{root}{SCRIPTS_PATH}{name}?v={_scripts.version(name)}"
 
 
 @router.api_route(SCRIPTS_PATH + "{name}", methods=["GET", "HEAD"])
 async def script(request: Request, name: str) -> Response:
     """A page script, with ETag and Last-Modified; kept a year when asked for with its current hash."""
-    try:
-        response = await _files.get_response(name, request.scope)
-    except HTTPException as exc:
-        return Response(f"{exc.detail.lower()}\n", status_code=exc.status_code, media_type="text/plain")
-    current = response.status_code in (200, 304) and request.query_params.get("v") == _version(name)
-    response.headers["Cache-Control"] = _IMMUTABLE if current else "no-cache"
-    return response
+    return await _scripts.response(request, name)
 
 
 def root_of(request: Request) -> str:
