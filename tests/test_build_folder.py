@@ -171,6 +171,29 @@ def test_the_service_serves_the_base_iri_its_build_describes(person_build: Build
         )
 
 
+def test_the_service_serves_the_questions_and_shapes_its_build_was_made_with(
+    person_build: BuildFolder, servable: Path
+) -> None:
+    checkout_queries = sorted(p.name for p in (servable / "queries").glob("*.rq"))
+    assert sorted(p.name for p in person_build.queries.glob("*.rq")) == checkout_queries
+    shapes = servable / "shapes" / "shapes.ttl"
+    assert (person_build.shapes / "shapes.ttl").read_bytes() == shapes.read_bytes()
+    # the checkout moves on after the build: the service keeps serving what the build holds
+    (servable / "queries" / "people-search.rq").unlink()
+    shapes.write_text(
+        shapes.read_text() + "\nshp:CheckoutOnly a sh:NodeShape ; sh:targetClass mkg:Meeting .\n"
+    )
+    with (
+        start_server(person_build.path, workers=1) as base,
+        httpx.Client(base_url=base, timeout=30) as client,
+    ):
+        listed = {q["name"] for q in client.get("/api").json()["questions"]}
+        assert "people-search" in listed and len(listed) == len(checkout_queries)
+        assert client.get("/api/people-search", params={"name": "Ann"}).status_code == 200
+        served = client.get("/shapes", headers={"Accept": "text/turtle"}).text
+        assert "sh:targetClass mkg:Person" in served and "CheckoutOnly" not in served
+
+
 def test_serving_a_build_with_another_base_iri_is_refused(person_build: BuildFolder, tmp_path: Path) -> None:
     env = dict(os.environ, MEDIAKG_SERVICE_BASE_IRI=ID_BASE)
     result = subprocess.run(

@@ -32,7 +32,18 @@ import pyoxigraph as ox
 
 from mediakg import __version__
 from mediakg.errors import MediakgError
-from mediakg.folder import NQUADS, OUTPUTS, REPORT, STORE, SUMMARY, TRIG, BuildFolder, sha256_file
+from mediakg.folder import (
+    NQUADS,
+    OUTPUTS,
+    QUERIES,
+    REPORT,
+    SHAPES,
+    STORE,
+    SUMMARY,
+    TRIG,
+    BuildFolder,
+    sha256_file,
+)
 from mediakg.graph.merge import Merged, merge
 from mediakg.graph.namespaces import ID_BASE, MKG
 from mediakg.graph.parse import InputFile, display_path, extra_input, project_inputs
@@ -87,9 +98,11 @@ class Checked:
 
 
 def input_files(paths: ProjectPaths) -> list[Path]:
-    """Every file the build reads (ontology, shapes, data); their hashes decide whether a build is stale."""
+    """Every file the build reads or copies (ontology, shapes, data, the questions it serves); their hashes
+    decide whether a build is stale."""
     files = sorted(paths.ontology.glob("*.ttl")) + sorted(paths.shapes.glob("*.ttl"))
-    return files + sorted(paths.data.glob("*.ttl")) + sorted((paths.data / "reference").glob("*.ttl"))
+    files += sorted(paths.data.glob("*.ttl")) + sorted((paths.data / "reference").glob("*.ttl"))
+    return files + sorted(paths.queries.glob("*.rq"))
 
 
 def input_hashes(paths: ProjectPaths) -> dict[str, dict[str, object]]:
@@ -359,6 +372,8 @@ def _build_into(
         source.created, source.build_hash = str(summary["built_at"]), str(summary["dataset_sha256"])
         source.written = {"trig": folder.trig, "nquads": folder.nquads}
         write_exports(source, folder.export)
+        folder.copy_in(paths.shapes, SHAPES, "*.ttl")  # what the service serves: as built and checked
+        folder.copy_in(paths.queries, QUERIES, "*.rq")
         del checked, merged, memory, quads, source  # the persisted store's loader needs the memory
         gc.collect()  # what sits in reference cycles (the tables' lookup caches): the collector is off
         progress.step("loading the store")

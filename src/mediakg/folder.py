@@ -6,6 +6,8 @@
     validation-report.ttl        the SHACL report of the run
     store/                       a pyoxigraph store of dataset.nq (served read-only)
     export/                      the dumps (each with a .gz twin), void.ttl and manifest.json
+    shapes/, queries/            the shapes and the named questions the build was made and checked with,
+                                 which the service serves (its /shapes page, /api, the analyst pages)
     summary.json                 counts, inputs and options of the build; written last
 
 A *snapshot* (the copy of a remote store's graphs, or a dataset file handed to ``serve --data``) is a build
@@ -40,8 +42,10 @@ STORE = "store"
 EXPORT = "export"
 MANIFEST = "manifest.json"
 VOID = "void.ttl"
-#: What a complete build holds (a snapshot lacks STORE and REPORT).
-OUTPUTS = (TRIG, NQUADS, REPORT, SUMMARY, STORE, EXPORT)
+SHAPES = "shapes"
+QUERIES = "queries"
+#: What a complete build holds (a snapshot lacks STORE and REPORT, and SHAPES and QUERIES).
+OUTPUTS = (TRIG, NQUADS, REPORT, SUMMARY, STORE, EXPORT, SHAPES, QUERIES)
 #: Files whose hash identifies the data when a folder has no summary (a folder holding only a dataset).
 _FINGERPRINT_FILES = (SUMMARY, NQUADS, TRIG)
 
@@ -127,6 +131,28 @@ class BuildFolder:
     @property
     def export(self) -> Path:
         return self.path / EXPORT
+
+    @property
+    def shapes(self) -> Path:
+        return self.path / SHAPES
+
+    @property
+    def queries(self) -> Path:
+        return self.path / QUERIES
+
+    def served(self, name: str, fallback: Path) -> Path:
+        """This folder's copy of ``name`` (:data:`SHAPES`, :data:`QUERIES`), or ``fallback`` (the checkout's)
+        where it has none: a snapshot, a build made before the copies were written."""
+        own = self.path / name
+        return own if own.is_dir() else fallback
+
+    def copy_in(self, source: Path, name: str, pattern: str) -> None:
+        """Copy the files of folder ``source`` that match ``pattern`` into ``name/`` of this folder (while
+        it is being created)."""
+        target = self.path / name
+        target.mkdir(exist_ok=True)
+        for path in sorted(source.glob(pattern)):
+            shutil.copy2(path, target / path.name)
 
     @property
     def manifest_file(self) -> Path:

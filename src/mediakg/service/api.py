@@ -27,7 +27,6 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -36,7 +35,6 @@ from pydantic import BeforeValidator
 
 from mediakg import formats
 from mediakg.errors import MediakgError, retry_headers
-from mediakg.paths import project_paths
 from mediakg.questions import answers, entities
 from mediakg.questions.catalogue import (
     DATE_PATTERN,
@@ -47,7 +45,6 @@ from mediakg.questions.catalogue import (
     QuestionError,
     bind_params,
     effective_params,
-    load_questions,
 )
 from mediakg.service import caching, conneg
 from mediakg.service.analyst.common import prefers_html
@@ -345,9 +342,8 @@ def _responses() -> dict[int | str, dict[str, Any]]:
     }
 
 
-def make_router(queries_dir: Path | str | None = None) -> APIRouter:
-    """A router with ``GET /api`` and one documented operation per question of ``queries_dir``."""
-    questions = load_questions(queries_dir if queries_dir is not None else project_paths().queries)
+def make_router(questions: Mapping[str, Question]) -> APIRouter:
+    """A router with ``GET /api`` and one documented operation per question of ``questions`` (by name)."""
     for q in questions.values():
         clash = RESERVED & set(q.param_names)
         if clash:
@@ -402,12 +398,3 @@ def make_router(queries_dir: Path | str | None = None) -> APIRouter:
 
     router.add_api_route("/api/{name}", unknown_question, methods=["GET"], include_in_schema=False)
     return router
-
-
-def __getattr__(name: str) -> Any:
-    """``router`` is built on first access (at app start), from the project's ``queries/``."""
-    if name == "router":
-        router = make_router()
-        globals()["router"] = router
-        return router
-    raise AttributeError(name)

@@ -29,12 +29,14 @@ from fastapi.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mediakg.errors import MediakgError, StoreUnavailable, UsageError, retry_headers
-from mediakg.folder import BuildFolder
+from mediakg.folder import QUERIES, BuildFolder
 from mediakg.graph.namespaces import ID_BASE
+from mediakg.paths import project_paths
 from mediakg.publish.snapshot import write_snapshot
 from mediakg.query.base import Executor
 from mediakg.query.pool import WorkerPool
 from mediakg.query.remote import RemoteExecutor
+from mediakg.questions.catalogue import load_questions
 from mediakg.service import analyst, api, caching, docs_pages, pages, sparql_endpoint, validate_page
 from mediakg.service.settings import Settings
 
@@ -87,6 +89,10 @@ def create_app(settings: Settings, *, endpoint: str | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.executor = executor
+    # the questions the served build was made with (its copy of queries/; the checkout's for a snapshot)
+    location = BuildFolder(settings.data) if settings.data is not None else None
+    queries = location.served(QUERIES, project_paths().queries) if location else project_paths().queries
+    app.state.questions = load_questions(queries)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.cors_origins),
@@ -112,7 +118,7 @@ def create_app(settings: Settings, *, endpoint: str | None = None) -> FastAPI:
         """Liveness, the backend, whether the store answers, and the size of the data (cached values)."""
         return await health_report(request.app.state.executor)
 
-    app.include_router(api.router)
+    app.include_router(api.make_router(app.state.questions))
     app.include_router(pages.router)
     app.include_router(validate_page.router)
     return app

@@ -263,14 +263,10 @@ def _service_description(request: Request, info: StoreInfo | None, format_param:
         if not_modified is not None:
             return not_modified
     if media_type == conneg.HTML:
-        response: Response = HTMLResponse(_editor_page(endpoint, info), headers=headers)
+        page = editor.page_html(endpoint, info, request.app.state.questions)
+        response: Response = HTMLResponse(page, headers=headers)
     else:
         rdf_format = ox.RdfFormat.from_media_type(media_type)
         body = ox.serialize(service_description(endpoint, info), format=rdf_format, prefixes=_SD_PREFIXES)
         response = Response(body, media_type=media_type, headers=headers)
     return caching.set_validators(response, *validators) if validators is not None else response
-
-
-def _editor_page(endpoint: str, info: StoreInfo | None) -> str:
-    """The SPARQL editor for browsers (YASGUI on this endpoint, :mod:`.analyst.editor`)."""
-    return editor.page_html(endpoint, info)

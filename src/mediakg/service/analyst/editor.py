@@ -8,13 +8,12 @@ which do not ask for ``text/html``, get the protocol's answers as before.
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Mapping
 from typing import Any
 
 from mediakg.graph.namespaces import ID_BASE, PREFIXES
-from mediakg.paths import project_paths
 from mediakg.query.base import StoreInfo
-from mediakg.questions.catalogue import Question, bind_params, load_questions
+from mediakg.questions.catalogue import Question, bind_params
 from mediakg.service.analyst.common import render_text
 from mediakg.store.bind import inject_values
 
@@ -33,18 +32,17 @@ def example_text(question: Question) -> str:
     return note + inject_values(question.sparql, bound)
 
 
-@functools.cache
-def examples() -> tuple[dict[str, Any], ...]:
-    """Every named question as an editor example: name, title and query text (loaded once)."""
-    questions = load_questions(project_paths().queries)
-    return tuple({"name": q.name, "title": q.title, "query": example_text(q)} for q in questions.values())
+def examples(questions: Mapping[str, Question]) -> list[dict[str, Any]]:
+    """Every named question as an editor example: name, title and query text."""
+    return [{"name": q.name, "title": q.title, "query": example_text(q)} for q in questions.values()]
 
 
-def page_html(endpoint: str, info: StoreInfo | None) -> str:
-    """The editor page for the endpoint at the absolute URL ``endpoint`` (``http://host/root/sparql``)."""
+def page_html(endpoint: str, info: StoreInfo | None, questions: Mapping[str, Question]) -> str:
+    """The editor page for the endpoint at the absolute URL ``endpoint`` (``http://host/root/sparql``),
+    with ``questions`` as its examples."""
     path = endpoint.split("://", 1)[-1].partition("/")[2]
     root = ("/" + path).removesuffix("/sparql").rstrip("/")
-    listed = examples()
+    listed = examples(questions)
     first = next((e for e in listed if e["name"] == FIRST_EXAMPLE), listed[0] if listed else None)
     config = {
         "endpoint": endpoint,

@@ -9,7 +9,6 @@ The page runs the question as the JSON API does (:func:`mediakg.questions.answer
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -23,10 +22,9 @@ from mediakg import formats
 from mediakg.errors import MediakgError, retry_headers
 from mediakg.graph.namespaces import PREFIXES
 from mediakg.graph.terms import qname
-from mediakg.paths import project_paths
 from mediakg.query.base import Executor
 from mediakg.questions import answers, entities
-from mediakg.questions.catalogue import ParamError, Question, bind_params, load_questions, typed_term
+from mediakg.questions.catalogue import ParamError, Question, bind_params, typed_term
 from mediakg.service.analyst.common import base_iri, page_href, render, root_of
 from mediakg.service.http import client_address
 from mediakg.store.bind import inject_values
@@ -42,10 +40,10 @@ _NUMERIC = re.compile(r"#(integer|decimal|double|float|int|long|nonNegativeInteg
 PROV = "http://www.w3.org/ns/prov#"
 
 
-@functools.cache
-def questions() -> dict[str, Question]:
-    """The named questions of ``queries/`` (loaded once, as the API's routes are)."""
-    return load_questions(project_paths().queries)
+def questions(request: Request) -> dict[str, Question]:
+    """The named questions the app serves (``app.state.questions``: the served build's copy of ``queries/``,
+    loaded once when the app is made, as the API's routes are)."""
+    return request.app.state.questions
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -57,7 +55,7 @@ def questions() -> dict[str, Question]:
 async def gallery(request: Request) -> Response:
     """Every named question (or those of one topic, ``?tag=``): title, description, tags and parameters, each
     linking to its page."""
-    every = sorted(questions().values(), key=lambda q: q.title.lower())
+    every = sorted(questions(request).values(), key=lambda q: q.title.lower())
     tags = sorted({t for q in every for t in q.tags})
     tag = request.query_params.get("tag") or None
     listed = [q for q in every if tag is None or tag in q.tags]

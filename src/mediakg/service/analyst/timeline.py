@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -23,6 +24,7 @@ from mediakg.errors import MediakgError, retry_headers
 from mediakg.graph.namespaces import PREFIXES
 from mediakg.query.base import Executor
 from mediakg.questions import answers
+from mediakg.questions.catalogue import Question
 from mediakg.service import caching
 from mediakg.service.analyst.common import base_iri, page_href, render, root_of
 from mediakg.service.analyst.gallery import questions
@@ -207,9 +209,11 @@ def laws(rows: list[dict[str, Any]], root: str, base: str) -> list[dict[str, Any
     return sorted(out.values(), key=lambda law: (law["start"] or "9999", law["label"]))
 
 
-async def timeline_data(executor: Executor, root: str, base: str, client: str | None) -> dict[str, Any]:
-    """The document ``/timeline.json`` answers: items, laws and the filters' values."""
-    named = questions()
+async def timeline_data(
+    executor: Executor, named: Mapping[str, Question], root: str, base: str, client: str | None
+) -> dict[str, Any]:
+    """The document ``/timeline.json`` answers (from the questions ``named``): items, laws and the filters'
+    values."""
     docs = {}
     for name in TIMELINE_QUESTIONS:
         docs[name], _ = await answers.ask(executor, named[name], {}, client=client)
@@ -231,7 +235,8 @@ async def timeline_data(executor: Executor, root: str, base: str, client: str | 
 async def timeline_json(request: Request) -> Response:
     """The timeline's data: every meeting, reported case and act with its span, quote, source and filter
     values; the laws with their signing dates; the values each filter offers."""
-    texts = [questions()[n].sparql for n in TIMELINE_QUESTIONS]
+    named = questions(request)
+    texts = [named[n].sparql for n in TIMELINE_QUESTIONS]
     validators = caching.request_validators(
         request, caching.request_variant("timeline", root_of(request), texts)
     )
@@ -241,7 +246,7 @@ async def timeline_json(request: Request) -> Response:
             return not_modified
     try:
         doc = await timeline_data(
-            request.app.state.executor, root_of(request), base_iri(request), client_address(request)
+            request.app.state.executor, named, root_of(request), base_iri(request), client_address(request)
         )
     except MediakgError as exc:
         return JSONResponse({"detail": str(exc)}, status_code=exc.status, headers=retry_headers(exc))

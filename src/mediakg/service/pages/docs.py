@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 from fastapi import APIRouter, Request
 from rdflib import Graph
 from starlette.responses import Response
 
+from mediakg.folder import SHAPES, BuildFolder
 from mediakg.paths import project_paths
 from mediakg.publish.export import jsonld_context
 from mediakg.service import caching
@@ -22,6 +24,7 @@ from mediakg.service.pages.common import (
     PAGE_OFFERS,
     NotAcceptable,
     alternates,
+    data_location,
     finish,
     labels,
     link_header,
@@ -78,9 +81,10 @@ async def ontology_page(request: Request) -> Response:
     )
 
 
-def shapes_graph() -> Graph:
-    """The SHACL shapes of the project (``shapes/*.ttl``), re-read when a file changes."""
-    files = sorted(project_paths().shapes.glob("*.ttl"))
+def shapes_graph(folder: Path) -> Graph:
+    """The SHACL shapes in ``folder`` (the served build's copy of ``shapes/``), re-read when a file
+    changes."""
+    files = sorted(folder.glob("*.ttl"))
     key = tuple((str(f), f.stat().st_mtime_ns) for f in files)
     cached = caches.SHAPES.get(key)
     if cached is not None:
@@ -94,7 +98,8 @@ def shapes_graph() -> Graph:
 @router.api_route("/shapes", methods=["GET", "HEAD"], include_in_schema=False)
 async def shapes(request: Request) -> Response:
     """The SHACL shapes: HTML (each shape with target, constraints, messages), or RDF by Accept."""
-    g = await asyncio.to_thread(shapes_graph)
+    served = BuildFolder(data_location(request)).served(SHAPES, project_paths().shapes)
+    g = await asyncio.to_thread(shapes_graph, served)
     lk = linker(request)
     names = await labels(request)
     return doc_response(
