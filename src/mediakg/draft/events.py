@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 
-from mediakg.draft.dates import DateExpr, DocumentDates
+from mediakg.draft.dates import DateExpr
 from mediakg.draft.graph import GraphView
 from mediakg.draft.lexicon import Lexicon, PhraseMatcher
 from mediakg.draft.source import Episode, Sentence, SourceText, Span
@@ -241,43 +241,3 @@ def _add_to_act(
         _quote_cues(source, act, sentence, group)
     case.cues += cues
     _quote_cues(source, case, sentence, cues)
-
-
-def event_dates(
-    candidate: Candidate, doc: DocumentDates
-) -> tuple[dict[str, tuple[str, DateExpr | None]], str, str]:
-    """The date properties to propose for a candidate ({property: (value, the expression behind it)}), its
-    date basis (a date-basis concept slug) and a note on how they were chosen."""
-    stated = [d for d in candidate.dates if d.final]
-    bounds = [d for d in candidate.dates if d.bound]
-    reference = doc.reference
-    props: dict[str, tuple[str, DateExpr | None]] = {}
-    if stated:
-        first = stated[0]
-        props["date"] = (first.final, first)  # type: ignore[assignment]
-        if first.datatype in ("gMonthDay", "gMonth"):
-            bound = next((d for d in bounds if d.bound and d.bound[0] == "latest"), None)
-            if bound and bound.bound:
-                props["latestDate"] = (bound.bound[1], bound)
-                return props, "bounded-by-document", f"no year in the text; {bound.note}"
-            if reference and reference.final:
-                props["latestDate"] = (reference.final, reference)
-            return props, "bounded-by-document", "no year in the text: the document's date bounds it"
-        return props, first.basis, first.note or "stated in the text"
-    for bound in bounds:
-        if bound.bound:
-            props[f"{bound.bound[0]}Date"] = (bound.bound[1], bound)
-    if candidate.kind == "case" and doc.period and doc.period.final:
-        props.setdefault("date", (doc.period.final, doc.period))
-        return props, "report-period", "no date in the text: the period the report covers"
-    if reference and reference.final:
-        props.setdefault("latestDate", (reference.final, reference))
-        basis = "bounded-by-dateline" if doc.dateline is reference else "bounded-by-document"
-        return (
-            props,
-            basis,
-            "no date in the text: only the "
-            + ("dateline" if doc.dateline is reference else "document's date")
-            + " bounds it",
-        )
-    return props, "", "no date in the text and no date of the text: the reviewer must find one"

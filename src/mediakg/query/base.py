@@ -146,7 +146,6 @@ class AnswerCache:
         self.max_bytes = max_bytes
         self._entries: OrderedDict[str, QueryOutcome] = OrderedDict()
         self._bytes = 0
-        self.hits = self.misses = 0
 
     @staticmethod
     def key(fingerprint: str, request: QueryRequest) -> str:
@@ -155,9 +154,7 @@ class AnswerCache:
     def get(self, key: str) -> QueryOutcome | None:
         outcome = self._entries.get(key)
         if outcome is None:
-            self.misses += 1
             return None
-        self.hits += 1
         self._entries.move_to_end(key)
         return outcome
 
@@ -310,8 +307,3 @@ class Executor(ABC):
                 self._clients[client] = left
             else:
                 del self._clients[client]
-
-    @property
-    def cache_stats(self) -> dict[str, int] | None:
-        """Hits and misses of the answer cache (None when it is off)."""
-        return None if self._cache is None else {"hits": self._cache.hits, "misses": self._cache.misses}

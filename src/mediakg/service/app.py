@@ -28,7 +28,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mediakg.errors import MediakgError, StoreUnavailable, UsageError, retry_headers
+from mediakg.errors import MediakgError, StoreUnavailable, UsageError
 from mediakg.folder import QUERIES, BuildFolder
 from mediakg.graph.namespaces import ID_BASE
 from mediakg.paths import project_paths
@@ -38,6 +38,7 @@ from mediakg.query.pool import WorkerPool
 from mediakg.query.remote import RemoteExecutor
 from mediakg.questions.catalogue import load_questions
 from mediakg.service import analyst, api, caching, docs_pages, pages, sparql_endpoint, validate_page
+from mediakg.service.http import error_text
 from mediakg.service.settings import Settings
 
 log = logging.getLogger("mediakg.service")
@@ -107,8 +108,7 @@ def create_app(settings: Settings, *, endpoint: str | None = None) -> FastAPI:
     async def failure(request: Request, exc: Exception) -> PlainTextResponse:
         """A failure no route handled (e.g. an entity page while the store is down): its own status and
         message instead of a 500 with a traceback in the log."""
-        status = getattr(exc, "status", 500)
-        return PlainTextResponse(str(exc).rstrip() + "\n", status_code=status, headers=retry_headers(exc))
+        return error_text(exc)
 
     app.add_exception_handler(MediakgError, failure)
     app.add_middleware(NoDumpsBeforeTheStore, executor=executor, serving=serving)

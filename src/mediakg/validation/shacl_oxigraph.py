@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -802,9 +802,3 @@ def report_graph(results: list[ShaclResult], shapes: Graph) -> Graph:
         for message in res.messages:
             report.add((node, SH.resultMessage, Literal(message)))
     return report
-
-
-def iter_checks(shapes: Graph) -> Iterator[tuple[str, str, str]]:
-    """(shape, component, query) of every compiled check, for debugging and timing."""
-    for check in compile_shapes(shapes):
-        yield str(check.shape), str(check.component), check.query

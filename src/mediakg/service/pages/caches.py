@@ -80,9 +80,3 @@ ONTOLOGY: Latest = Latest()
 SHAPES: Latest = Latest()
 #: build fingerprint -> search.NameIndex.
 NAMES: Latest = Latest()
-
-
-def clear_all() -> None:
-    """Forget everything (tests that serve several builds from one process)."""
-    for cache in (DESCRIPTIONS, ONTOLOGY, SHAPES, NAMES):
-        cache.clear()
