@@ -15,7 +15,6 @@ import xml.sax
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
 import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
@@ -63,11 +62,8 @@ class InputFile:
 
     @property
     def base_iri(self) -> str:
-        """What relative IRIs resolve against: the file's URI, or for a file in memory its name under
-        :data:`.untrusted.MEMORY_BASE` (as rdflib is told)."""
-        if self.data is None:
-            return self.path.resolve().as_uri()
-        return untrusted.MEMORY_BASE + quote(self.path.name)
+        """What relative IRIs resolve against (:func:`.untrusted.base_iri`, as rdflib is told)."""
+        return untrusted.base_iri(self.path, in_memory=self.data is not None)
 
 
 @dataclass

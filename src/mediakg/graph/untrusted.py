@@ -128,6 +128,12 @@ def check_file(path: Path) -> None:
         return
 
 
+def base_iri(path: Path, in_memory: bool = False) -> str:
+    """What relative IRIs of the file ``path`` resolve against: its URI, or for a file handed over in
+    memory (``path`` only names it) its name under :data:`MEMORY_BASE`."""
+    return MEMORY_BASE + quote(path.name) if in_memory else path.resolve().as_uri()
+
+
 def rdflib_parse_args(path: Path, data: bytes | None = None) -> dict[str, Any]:
     """Keyword arguments for rdflib's ``Graph.parse`` of ``path`` (format given separately): JSON-LD as
     its checked JSON object and RDF/XML as its checked bytes, each read once, so that the parser sees exactly
@@ -136,12 +142,11 @@ def rdflib_parse_args(path: Path, data: bytes | None = None) -> dict[str, Any]:
     resolve against :data:`MEMORY_BASE` + its name). Raises :class:`RefusedInput` (without the path: the
     caller names the file)."""
     suffix = path.suffix.lower()
+    base = base_iri(path, in_memory=data is not None)
     if data is None:
         if suffix not in RDFXML_SUFFIXES + JSONLD_SUFFIXES:
             return {"source": path}
-        data, base = path.read_bytes(), path.resolve().as_uri()
-    else:
-        base = MEMORY_BASE + quote(path.name)
+        data = path.read_bytes()
     if suffix in JSONLD_SUFFIXES:
         return {"source": PythonInputSource(jsonld_document(data), system_id=base)}
     if suffix in RDFXML_SUFFIXES:

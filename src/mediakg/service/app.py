@@ -91,9 +91,7 @@ def create_app(settings: Settings, *, endpoint: str | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.executor = executor
     # the questions the served build was made with (its copy of queries/; the checkout's for a snapshot)
-    location = BuildFolder(settings.data) if settings.data is not None else None
-    queries = location.served(QUERIES, project_paths().queries) if location else project_paths().queries
-    app.state.questions = load_questions(queries)
+    app.state.questions = load_questions(BuildFolder(settings.data).served(QUERIES, project_paths().queries))
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.cors_origins),

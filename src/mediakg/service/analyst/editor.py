@@ -8,6 +8,7 @@ which do not ask for ``text/html``, get the protocol's answers as before.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,9 +33,15 @@ def example_text(question: Question) -> str:
     return note + inject_values(question.sparql, bound)
 
 
-def examples(questions: Mapping[str, Question]) -> list[dict[str, Any]]:
-    """Every named question as an editor example: name, title and query text."""
-    return [{"name": q.name, "title": q.title, "query": example_text(q)} for q in questions.values()]
+def examples(questions: Mapping[str, Question]) -> tuple[dict[str, Any], ...]:
+    """Every named question as an editor example: name, title and query text (made once per set of
+    questions: an app serves one)."""
+    return _examples(tuple(questions.values()))
+
+
+@functools.lru_cache(maxsize=4)
+def _examples(questions: tuple[Question, ...]) -> tuple[dict[str, Any], ...]:
+    return tuple({"name": q.name, "title": q.title, "query": example_text(q)} for q in questions)
 
 
 def page_html(endpoint: str, info: StoreInfo | None, questions: Mapping[str, Question]) -> str:
