@@ -4,6 +4,8 @@ Build-pipeline fixtures (this block): ``project_root``, ``sources_dir``, ``built
 built once per session into a tmp dir), ``project_copy`` (a throw-away copy of the real project),
 ``tiny_project`` (a minimal self-contained project), and ``run_cli`` (run ``python -m mediakg.cli``);
 plain helpers ``snapshot`` and ``copy_project``.
+Linked-data fixtures: ``build_dir`` (the real build, or the fixture build while the data do not build; see
+ld_support.py) and ``store`` (its store, read-only), module-scoped.
 Other fixtures are added below their own heading.
 """
 
@@ -21,6 +23,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from ld_support import linked_data_build
 from mediakg.build import build
 from mediakg.graph.entail import entail_store
 from mediakg.graph.parse import project_inputs
@@ -208,3 +211,18 @@ def run_cli() -> Callable[..., subprocess.CompletedProcess[str]]:
         )
 
     return run
+
+
+# --------------------------------------------------------------------------- the linked-data build
+
+
+@pytest.fixture(scope="module")
+def build_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The build the linked-data, page and export tests run against (served as it is: nothing writes)."""
+    return linked_data_build(request, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def store(build_dir: Path) -> ox.Store:
+    """The store of ``build_dir``, read-only."""
+    return ox.Store.read_only(str(build_dir / "store"))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -20,7 +19,6 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from browser_support import BrowserPage, screenshot
-from ld_support import linked_data_build
 from mediakg.graph.namespaces import ID_BASE
 from service_fixtures import start_server
 
@@ -32,20 +30,8 @@ MAX_TABS = 20
 
 
 @pytest.fixture(scope="module")
-def build_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return linked_data_build(request, tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def store(build_dir: Path) -> ox.Store:
-    return ox.Store.read_only(str(build_dir / "store"))
-
-
-@pytest.fixture(scope="module")
-def base_url(build_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    served = tmp_path_factory.mktemp("browser-pages") / "build"
-    shutil.copytree(build_dir, served)
-    with start_server(served, workers=2) as base:
+def base_url(build_dir: Path) -> Iterator[str]:
+    with start_server(build_dir, workers=2) as base:
         yield base
 
 

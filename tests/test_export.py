@@ -12,7 +12,6 @@ import pytest
 from rdflib import RDF, RDFS, BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT
 
-from ld_support import linked_data_build
 from mediakg.errors import MediakgError
 from mediakg.graph.entail import ENTAILED_GRAPH, ENTAILED_PROPERTIES, ENTAILMENT_ACTIVITY
 from mediakg.graph.namespaces import MKG
@@ -23,11 +22,6 @@ from mediakg.publish.tables import TABLES
 
 VOID = Namespace("http://rdfs.org/ns/void#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-
-
-@pytest.fixture(scope="module")
-def build_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return linked_data_build(request, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -207,11 +201,6 @@ def test_cli_writes_only_the_requested_formats(build_dir: Path, tmp_path: Path, 
 
 
 # --------------------------------------------------------------------------- the concise bounded description
-
-
-@pytest.fixture(scope="module")
-def store(build_dir: Path) -> ox.Store:
-    return ox.Store.read_only(str(build_dir / "store"))
 
 
 def _description(store: ox.Store, iri: str) -> Graph:

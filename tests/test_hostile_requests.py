@@ -9,7 +9,6 @@ real ``mediakg serve`` over the project's build."""
 from __future__ import annotations
 
 import itertools
-import shutil
 import socket
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -76,10 +75,7 @@ PATHS = [
 
 @pytest.fixture(scope="module")
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    build_dir = linked_data_build(request, tmp_path_factory)
-    served = tmp_path_factory.mktemp("hostile") / "build"  # the service writes dumps into the build folder
-    shutil.copytree(build_dir, served)
-    with start_server(served, workers=2) as base:
+    with start_server(linked_data_build(request, tmp_path_factory), workers=2) as base:
         yield base
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import shutil
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -24,7 +23,6 @@ from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.namespace import SKOS
 
 from browser_support import BrowserPage, screenshot
-from ld_support import linked_data_build
 from mediakg.graph.namespaces import ID_BASE, MKG, OA
 from mediakg.service.app import create_app
 from mediakg.service.pages.dates import date_sort_key, display_date
@@ -43,22 +41,10 @@ UNION = {"use_default_graph_as_union": True}
 
 
 @pytest.fixture(scope="module")
-def build_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return linked_data_build(request, tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def store(build_dir: Path) -> ox.Store:
-    return ox.Store.read_only(str(build_dir / "store"))
-
-
-@pytest.fixture(scope="module")
-def server(build_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``mediakg serve --data BUILD`` (real uvicorn on 127.0.0.1); yields its base URL."""
-    # The service writes the dumps into the build folder (export/): serve a copy, keep the shared build as is.
-    served = tmp_path_factory.mktemp("served") / "build"
-    shutil.copytree(build_dir, served)
-    with start_server(served, workers=2) as base:
+def server(build_dir: Path) -> Iterator[str]:
+    """``mediakg serve --data BUILD`` (real uvicorn on 127.0.0.1); yields its base URL. The shared build is
+    served as it is: the service only reads it (tests/test_build_folder.py)."""
+    with start_server(build_dir, workers=2) as base:
         yield base
 
 

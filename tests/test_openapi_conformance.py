@@ -11,7 +11,6 @@ same requests (3,451 cases); health checks (which time generation) are off. Abou
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -31,10 +30,7 @@ MIN_CASES = 1000
 
 @pytest.fixture(scope="module")
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    build_dir = linked_data_build(request, tmp_path_factory)
-    served = tmp_path_factory.mktemp("conformance") / "build"  # the service writes dumps into the build
-    shutil.copytree(build_dir, served)
-    with start_server(served, workers=2) as base:
+    with start_server(linked_data_build(request, tmp_path_factory), workers=2) as base:
         yield base
 
 

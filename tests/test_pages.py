@@ -11,7 +11,6 @@ from __future__ import annotations
 import html as htmlmod
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +18,6 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from ld_support import linked_data_build
 from mediakg.graph.namespaces import ID_BASE
 from service_fixtures import start_server
 
@@ -35,20 +33,8 @@ ADIL_SOZ = "/id/org/adil-soz"
 
 
 @pytest.fixture(scope="module")
-def build_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return linked_data_build(request, tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def store(build_dir: Path) -> ox.Store:
-    return ox.Store.read_only(str(build_dir / "store"))
-
-
-@pytest.fixture(scope="module")
-def client(build_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    served = tmp_path_factory.mktemp("pages") / "build"  # the dumps are written into the served folder
-    shutil.copytree(build_dir, served)
-    with start_server(served, workers=2) as base, httpx.Client(base_url=base, timeout=30) as c:
+def client(build_dir: Path) -> Iterator[httpx.Client]:
+    with start_server(build_dir, workers=2) as base, httpx.Client(base_url=base, timeout=30) as c:
         yield c
 
 
