@@ -7,6 +7,7 @@ socket connection it makes, next to a listener on 127.0.0.1 that counts the conn
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socketserver
@@ -60,15 +61,23 @@ class Listener(socketserver.ThreadingTCPServer):
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}"
 
+    @classmethod
+    @contextlib.contextmanager
+    def running(cls) -> Iterator[Listener]:
+        """A listener serving in a thread until the block ends."""
+        server = cls()
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            yield server
+        finally:
+            server.shutdown()
+            server.server_close()
+
 
 @pytest.fixture
 def listener() -> Iterator[Listener]:
-    server = Listener()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with Listener.running() as server:
+        yield server
 
 
 def run_audited(*args: str) -> tuple[subprocess.CompletedProcess[str], float]:

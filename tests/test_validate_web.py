@@ -16,7 +16,7 @@ import json
 import shutil
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -202,13 +202,9 @@ def test_an_upload_is_named_after_its_file(base: str) -> None:
 
 
 @pytest.fixture
-def listener() -> Listener:
-    server = Listener()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+def listener() -> Iterator[Listener]:
+    with Listener.running() as server:
+        yield server
 
 
 @pytest.mark.parametrize("case", ["plain", "array", "import", "node", "scoped"])
